@@ -1,0 +1,201 @@
+"""The store's tables (DESIGN.md §2), in SQLAlchemy Core so SQLite and PostgreSQL share them.
+
+This module is the current shape of the schema; ``storage/migrations`` is how a database
+gets there. A test checks that the two agree.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Boolean,
+    Column,
+    DateTime,
+    Dialect,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.types import TypeDecorator
+
+__all__ = [
+    "alert_deliveries",
+    "alerts",
+    "cursors",
+    "labels",
+    "matches",
+    "mentions",
+    "meta",
+    "metadata",
+    "runs",
+]
+
+
+class UTCDateTime(TypeDecorator[datetime]):
+    """Timezone-aware UTC in, timezone-aware UTC out, on every backend.
+
+    SQLite has no timezone type: values are stored as naive UTC and re-tagged on the way
+    out, so a naive datetime can never leak into scoring or the app.
+    """
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime given to the store; use timezone-aware UTC")
+        value = value.astimezone(UTC)
+        return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
+
+    def process_result_value(self, value: Any, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if isinstance(value, str):
+            value = datetime.fromisoformat(value)
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+Id = BigInteger().with_variant(Integer(), "sqlite")  # SQLite's rowid alias must be INTEGER
+
+metadata = MetaData()
+
+mentions = Table(
+    "mentions",
+    metadata,
+    Column("id", Id, primary_key=True, autoincrement=True),
+    Column("source", String(32), nullable=False),
+    Column("external_id", String(200), nullable=False),
+    Column("kind", String(16), nullable=False),
+    Column("url", Text),
+    Column("community", String(200)),
+    Column("author", String(200)),
+    Column("title", Text),
+    Column("text", Text, nullable=False),
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("collected_at", UTCDateTime, nullable=False),
+    Column("updated_at", UTCDateTime, nullable=False),
+    Column("parent_id", String(200)),
+    Column("thread_id", String(200)),
+    Column("score", Integer),
+    Column("comments", Integer),
+    Column("answers", Integer),
+    Column("rating", Integer),
+    Column("helpful_votes", Integer),
+    Column("language", String(16)),
+    Column("deleted", Boolean, nullable=False, default=False),
+    Column("raw", JSON),
+    UniqueConstraint("source", "external_id", name="uq_mentions_source_external_id"),
+    Index("ix_mentions_created_at", "created_at"),
+    Index("ix_mentions_community_created_at", "community", "created_at"),
+    Index("ix_mentions_source_created_at", "source", "created_at"),
+    Index("ix_mentions_author", "author"),
+    Index("ix_mentions_thread_id", "thread_id"),
+)
+
+matches = Table(
+    "matches",
+    metadata,
+    Column("mention_id", Id, ForeignKey("mentions.id", ondelete="CASCADE"), primary_key=True),
+    Column("brand", String(200), primary_key=True),
+    Column("role", String(16), primary_key=True),  # 'brand' or 'category'
+    # Copied from the mention so per-brand time series need no join.
+    Column("created_at", UTCDateTime, nullable=False),
+    Index("ix_matches_brand_role_created_at", "brand", "role", "created_at"),
+)
+
+labels = Table(
+    "labels",
+    metadata,
+    Column("id", Id, primary_key=True, autoincrement=True),
+    Column("mention_id", Id, ForeignKey("mentions.id", ondelete="CASCADE"), nullable=False),
+    Column("model", String(200), nullable=False),
+    Column("model_version", String(100), nullable=False),
+    Column("sentiment", String(8), nullable=False),
+    Column("sentiment_negative", Float, nullable=False),
+    Column("sentiment_neutral", Float, nullable=False),
+    Column("sentiment_positive", Float, nullable=False),
+    Column("complaint", Float, nullable=False),
+    Column("quality", String(16), nullable=False),
+    Column("quality_score", Float, nullable=False),
+    Column("language", String(8)),
+    Column("labelled_at", UTCDateTime, nullable=False),
+    UniqueConstraint("mention_id", "model_version", name="uq_labels_mention_model_version"),
+    Index("ix_labels_model_version", "model_version"),
+)
+
+cursors = Table(
+    "cursors",
+    metadata,
+    Column("source", String(32), primary_key=True),
+    Column("scope", String(200), primary_key=True),  # the brand name the job searches for
+    Column("cursor", JSON, nullable=False),
+    Column("updated_at", UTCDateTime, nullable=False),
+)
+
+runs = Table(
+    "runs",
+    metadata,
+    Column("id", Id, primary_key=True, autoincrement=True),
+    Column("source", String(32), nullable=False),
+    Column("scope", String(200), nullable=False),
+    Column("started_at", UTCDateTime, nullable=False),
+    Column("finished_at", UTCDateTime),
+    # running, ok, degraded (some records skipped), failed, interrupted
+    Column("status", String(16), nullable=False),
+    Column("new", Integer, nullable=False, default=0),
+    Column("duplicates", Integer, nullable=False, default=0),
+    Column("skipped", Integer, nullable=False, default=0),
+    Column("errors", Integer, nullable=False, default=0),
+    Column("rate_limit_waits", Integer, nullable=False, default=0),
+    Column("waited_seconds", Float, nullable=False, default=0.0),
+    Column("replay", Boolean, nullable=False, default=False),
+    Column("message", Text),
+    Index("ix_runs_source_started_at", "source", "started_at"),
+)
+
+alerts = Table(
+    "alerts",
+    metadata,
+    Column("id", Id, primary_key=True, autoincrement=True),
+    Column("rule", String(64), nullable=False),
+    Column("brand", String(200), nullable=False),
+    Column("event_key", String(300), nullable=False),  # same event never fires twice
+    Column("fired_at", UTCDateTime, nullable=False),
+    Column("payload", JSON, nullable=False),
+    UniqueConstraint("rule", "brand", "event_key", name="uq_alerts_event"),
+    Index("ix_alerts_brand_fired_at", "brand", "fired_at"),
+)
+
+alert_deliveries = Table(
+    "alert_deliveries",
+    metadata,
+    Column("id", Id, primary_key=True, autoincrement=True),
+    Column("alert_id", Id, ForeignKey("alerts.id", ondelete="CASCADE"), nullable=False),
+    Column("channel", String(64), nullable=False),
+    Column("status", String(16), nullable=False),  # pending, delivered, failed
+    Column("attempts", Integer, nullable=False, default=0),
+    Column("last_error", Text),
+    Column("next_attempt_at", UTCDateTime),
+    Column("delivered_at", UTCDateTime),
+    UniqueConstraint("alert_id", "channel", name="uq_alert_deliveries_alert_channel"),
+    Index("ix_alert_deliveries_status_next", "status", "next_attempt_at"),
+)
+
+meta = Table(
+    "meta",
+    metadata,
+    Column("key", String(100), primary_key=True),
+    Column("value", Text, nullable=False),
+)
