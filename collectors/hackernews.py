@@ -33,6 +33,7 @@ from grapevine.mention import Cursor, Mention, MentionKind, Page
 __all__ = ["HackerNews"]
 
 _ITEM_URL = "https://news.ycombinator.com/item?id={}"
+_ALGOLIA_MAX_HITS = 1000
 
 
 class HackerNewsOptions(BaseModel):
@@ -115,6 +116,7 @@ class HackerNews(Collector):
         boundary: set[str] = set(window.get("boundary_ids") or ())
         while True:
             since, until = window.get("since"), window.get("until")
+            page_no = int(window.get("page") or 0)
             filters = []
             if since is not None:
                 filters.append(f"created_at_i>{since}")
@@ -127,39 +129,46 @@ class HackerNews(Collector):
             }
             if filters:
                 params["numericFilters"] = ",".join(filters)
+            if page_no:
+                params["page"] = page_no
             payload = expect_mapping(http.get_json("/search_by_date", params), "search_by_date")
             hits = payload.get("hits")
             if not isinstance(hits, list):
                 raise MalformedPayload("search_by_date: the body has no 'hits' list")
             mentions, problems = _page_to_mentions(hits)
-            # The API may over-return: keep only the window we asked for, minus what the
-            # previous page already gave at the boundary second.
+            # The API may over-return: keep only the window we asked for, minus what earlier
+            # pages already gave at the boundary second (``<=`` re-sends that second).
             fresh = [
                 m for m in mentions
                 if (since is None or m.created_at.timestamp() > since)
                 and (until is None or m.created_at.timestamp() <= until)
                 and m.external_id not in boundary
             ]
+            full = len(hits) >= per_page
             if fresh:
                 oldest = min(int(m.created_at.timestamp()) for m in fresh)
                 newest = max(int(m.created_at.timestamp()) for m in fresh)
                 window["newest"] = max(window.get("newest") or newest, newest)
+                at_oldest = {m.external_id for m in fresh if int(m.created_at.timestamp()) == oldest}
                 if oldest == until:
-                    boundary |= {m.external_id for m in fresh if m.created_at.timestamp() == oldest}
+                    boundary |= at_oldest  # still inside one crowded second: page on
+                    window["page"] = page_no + 1
                 else:
-                    boundary = {m.external_id for m in fresh if m.created_at.timestamp() == oldest}
-                window["until"] = oldest
+                    boundary = at_oldest
+                    window["until"], window["page"] = oldest, 0
                 window["boundary_ids"] = sorted(boundary)
-            done = len(hits) < per_page or not fresh
-            if not fresh and len(hits) >= per_page and until is not None:
-                # A whole page inside one second that we have already seen: step past it.
-                window["until"] = until - 1
-                window["boundary_ids"] = []
+            elif full:
+                # A whole page of hits already seen, all in one second: page past them.
+                window["page"] = page_no + 1
+            done = not full or (not fresh and not full)
+            if int(window.get("page") or 0) * per_page >= _ALGOLIA_MAX_HITS:
+                # Algolia serves at most 1,000 hits per filter; step below the second.
+                window.update(until=(window.get("until") or 1) - 1, page=0, boundary_ids=[])
                 boundary = set()
-                done = False
             if done:
-                window.update(since=window.get("newest") if window.get("newest") is not None
-                              else since, until=None, newest=None, boundary_ids=[])
+                newest_seen = window.get("newest")
+                window.update(since=newest_seen if newest_seen is not None else since,
+                              until=None, newest=None, page=0, boundary_ids=[])
             yield Page(fresh, copy.deepcopy(state), skipped=len(problems), errors=problems)
             if done:
                 return

@@ -1,0 +1,103 @@
+"""Streamlit caching around the store: one engine per process, query results for a while.
+
+The app only reads, and brand managers reload pages and flip between them all day, so a
+result is reused for :data:`TTL` before the store is asked again. The collectors keep
+writing meanwhile; a five-minute-old figure is what a morning dashboard needs, and it keeps
+a 1,000,000-mention store responsive. Functions take the database URL (a plain string)
+rather than an engine so that Streamlit can key the cache on it.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime, timedelta
+
+import streamlit as st
+from sqlalchemy import Engine
+
+from grapevine.dashboard import queries
+from grapevine.dashboard.filters import Filters
+from storage import Store, open_store
+
+__all__ = [
+    "TTL",
+    "communities",
+    "count_mentions",
+    "current_model_version",
+    "engine",
+    "languages",
+    "newest_mention_day",
+    "search_mentions",
+    "source_health",
+    "store",
+    "store_ready",
+]
+
+#: How long a query result is reused before the store is read again.
+TTL = timedelta(minutes=5)
+
+
+@st.cache_resource(show_spinner=False)
+def store(url: str) -> Store:
+    """One store (and its connection pool) per database URL for the whole server process.
+
+    Never migrated from here: the app only reads, and creating tables is ``grapevine init``'s
+    job, not a side effect of opening a dashboard.
+    """
+    return open_store(url, migrate=False)
+
+
+def engine(url: str) -> Engine:
+    return store(url).engine
+
+
+@st.cache_data(ttl=timedelta(seconds=30), show_spinner=False)
+def store_ready(url: str) -> bool:
+    return queries.store_ready(engine(url))
+
+
+@st.cache_data(ttl=TTL, show_spinner=False)
+def current_model_version(url: str) -> str | None:
+    with engine(url).connect() as conn:
+        return queries.current_model_version(conn)
+
+
+@st.cache_data(ttl=TTL, show_spinner=False)
+def newest_mention_day(url: str, brand: str) -> date | None:
+    with engine(url).connect() as conn:
+        return queries.newest_mention_day(conn, brand)
+
+
+@st.cache_data(ttl=TTL, show_spinner=False)
+def languages(url: str) -> list[str]:
+    with engine(url).connect() as conn:
+        return queries.languages(conn)
+
+
+@st.cache_data(ttl=TTL, show_spinner=False)
+def communities(url: str, filters: Filters) -> list[str]:
+    with engine(url).connect() as conn:
+        return queries.communities(conn, filters)
+
+
+@st.cache_data(ttl=TTL, show_spinner=False)
+def count_mentions(url: str, query: queries.MentionQuery) -> int:
+    with engine(url).connect() as conn:
+        return queries.count_mentions(conn, query)
+
+
+@st.cache_data(ttl=TTL, show_spinner=False)
+def search_mentions(
+    url: str, query: queries.MentionQuery, offset: int, limit: int
+) -> list[queries.MentionRow]:
+    with engine(url).connect() as conn:
+        return queries.search_mentions(conn, query, offset=offset, limit=limit)
+
+
+@st.cache_data(ttl=timedelta(seconds=30), show_spinner=False)
+def source_health(
+    url: str, sources: tuple[tuple[str, queries.SourceSchedule], ...], now: datetime
+) -> list[queries.SourceHealth]:
+    """Source health changes with every run, so it is cached for seconds, not minutes
+    (``now`` should be rounded by the caller, or every rerun misses the cache)."""
+    with engine(url).connect() as conn:
+        return queries.source_health(conn, dict(sources), now)

@@ -1,0 +1,326 @@
+"""Reads the pages need that are not metrics: mention lists, filter options, source health.
+
+Metrics (volume, NSS, share of voice, complaint rate, hotspots) come from :mod:`scoring`
+and only from there. What is here is plain SQLAlchemy Core over the store, so it runs the
+same on SQLite and PostgreSQL, and is free of Streamlit so tests and benchmarks call it
+directly. :mod:`grapevine.dashboard.cached` wraps each function in ``st.cache_data``.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Mapping, Sequence
+from datetime import date, datetime, timedelta
+from typing import Any, Literal
+
+from sqlalchemy import (
+    Connection,
+    ColumnElement,
+    Engine,
+    Select,
+    and_,
+    func,
+    inspect,
+    literal,
+    or_,
+    select,
+)
+
+from grapevine.dashboard.filters import Filters
+from storage import schema
+
+__all__ = [
+    "ComplaintFilter",
+    "MentionQuery",
+    "MentionRow",
+    "SourceHealth",
+    "SourceSchedule",
+    "communities",
+    "count_mentions",
+    "current_model_version",
+    "languages",
+    "newest_mention_day",
+    "search_mentions",
+    "source_health",
+    "store_ready",
+]
+
+ComplaintFilter = Literal["any", "complaints", "not complaints"]
+
+_m = schema.mentions
+_x = schema.matches
+_l = schema.labels
+_r = schema.runs
+
+
+def store_ready(engine: Engine) -> bool:
+    """Whether the store has been created (``grapevine init`` or a first collection)."""
+    return inspect(engine).has_table("mentions")
+
+
+def current_model_version(conn: Connection) -> str | None:
+    """The model version of the most recent label: the one the app shows.
+
+    Labels from an older model stay in the store until re-labelling finishes; mixing them
+    silently would blend two classifiers' judgements, so the app reads one version.
+    """
+    row = conn.execute(
+        select(_l.c.model_version).order_by(_l.c.labelled_at.desc(), _l.c.id.desc()).limit(1)
+    ).first()
+    return None if row is None else str(row[0])
+
+
+def newest_mention_day(conn: Connection, brand: str) -> date | None:
+    """The UTC day of the brand's newest mention, or None when it has none."""
+    newest = conn.execute(select(func.max(_x.c.created_at)).where(_x.c.brand == brand)).scalar()
+    if newest is None:
+        return None
+    if isinstance(newest, str):  # SQLite returns aggregates untyped
+        newest = datetime.fromisoformat(newest)
+    return newest.date() if isinstance(newest, datetime) else None
+
+
+def languages(conn: Connection) -> list[str]:
+    """Every language the store holds a mention in (as detected, else as the source said)."""
+    detected = select(_l.c.language.label("language")).where(_l.c.language.is_not(None))
+    declared = select(_m.c.language.label("language")).where(_m.c.language.is_not(None))
+    union = detected.union(declared).subquery()
+    return sorted(str(v) for (v,) in conn.execute(select(union.c.language)) if v)
+
+
+def communities(conn: Connection, filters: Filters) -> list[str]:
+    """Communities the brand was mentioned in during the period (for the Mentions filter)."""
+    ids = _matched_ids(filters, ("brand", "category", "own"))
+    stmt = (
+        select(_m.c.community)
+        .where(_m.c.id.in_(ids), _m.c.community.is_not(None))
+        .group_by(_m.c.community)
+        .order_by(func.count().desc())
+        .limit(500)
+    )
+    if filters.sources:
+        stmt = stmt.where(_m.c.source.in_(filters.sources))
+    return [str(c) for (c,) in conn.execute(stmt)]
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class MentionQuery:
+    """The Mentions page's filters on top of the sidebar's.
+
+    ``text`` is a plain search: every word must appear in the title or the body (case
+    insensitive). ``roles`` chooses brand mentions, category-only talk, and/or mentions by
+    the brand's own accounts. A complaint is a label with complaint probability at or above
+    ``complaint_threshold`` (the scoring layer's definition, passed in by the caller).
+    """
+
+    filters: Filters
+    text: str = ""
+    roles: tuple[str, ...] = ("brand",)
+    sentiments: tuple[str, ...] = ()
+    qualities: tuple[str, ...] = ()
+    complaint: ComplaintFilter = "any"
+    complaint_threshold: float = 0.5
+    communities: tuple[str, ...] = ()
+    model_version: str | None = None
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class MentionRow:
+    """One row of the Mentions table: the mention, its labels (if any) and its link."""
+
+    id: int
+    created_at: datetime
+    source: str
+    community: str | None
+    author: str | None
+    kind: str
+    title: str | None
+    text: str
+    url: str | None
+    language: str | None
+    sentiment: str | None
+    complaint: float | None
+    quality: str | None
+    score: int | None
+    comments: int | None
+
+
+def _matched_ids(filters: Filters, roles: Sequence[str]) -> Select[Any]:
+    """Ids of mentions matched to the brand in the period; the index on matches serves it."""
+    return select(_x.c.mention_id).where(
+        _x.c.brand == filters.brand,
+        _x.c.role.in_(tuple(roles)),
+        _x.c.created_at >= filters.start,
+        _x.c.created_at < filters.end,
+    )
+
+
+def _language(label_language: Any) -> ColumnElement[Any]:
+    return func.coalesce(label_language, _m.c.language)
+
+
+def _where(query: MentionQuery) -> tuple[list[ColumnElement[bool]], Any]:
+    """The WHERE clauses and the labels alias they (and the select) join."""
+    f = query.filters
+    lab = _l.alias("lab")
+    clauses: list[ColumnElement[bool]] = [
+        _m.c.id.in_(_matched_ids(f, query.roles or ("brand",))),
+        _m.c.created_at >= f.start,
+        _m.c.created_at < f.end,
+    ]
+    if f.sources:
+        clauses.append(_m.c.source.in_(f.sources))
+    if f.languages:
+        clauses.append(_language(lab.c.language).in_(f.languages))
+    if query.communities:
+        clauses.append(_m.c.community.in_(query.communities))
+    for word in query.text.split():
+        clauses.append(
+            or_(_m.c.text.icontains(word, autoescape=True),
+                _m.c.title.icontains(word, autoescape=True))
+        )
+    if query.sentiments:
+        clauses.append(lab.c.sentiment.in_(query.sentiments))
+    if query.qualities:
+        clauses.append(lab.c.quality.in_(query.qualities))
+    if query.complaint == "complaints":
+        clauses.append(lab.c.complaint >= query.complaint_threshold)
+    elif query.complaint == "not complaints":
+        clauses.append(lab.c.complaint < query.complaint_threshold)
+    return clauses, lab
+
+
+def _from(lab: Any, model_version: str | None) -> Any:
+    version = literal(model_version) if model_version is not None else literal("")
+    return _m.outerjoin(lab, and_(lab.c.mention_id == _m.c.id, lab.c.model_version == version))
+
+
+def count_mentions(conn: Connection, query: MentionQuery) -> int:
+    """How many mentions the Mentions page's filters select (for the pager)."""
+    clauses, lab = _where(query)
+    stmt = select(func.count()).select_from(_from(lab, query.model_version)).where(*clauses)
+    return int(conn.execute(stmt).scalar_one())
+
+
+def search_mentions(
+    conn: Connection, query: MentionQuery, *, offset: int = 0, limit: int = 50
+) -> list[MentionRow]:
+    """One page of the selected mentions, newest first."""
+    clauses, lab = _where(query)
+    stmt = (
+        select(
+            _m.c.id, _m.c.created_at, _m.c.source, _m.c.community, _m.c.author, _m.c.kind,
+            _m.c.title, _m.c.text, _m.c.url,
+            _language(lab.c.language).label("language"),
+            lab.c.sentiment, lab.c.complaint, lab.c.quality,
+            _m.c.score, _m.c.comments,
+        )
+        .select_from(_from(lab, query.model_version))
+        .where(*clauses)
+        .order_by(_m.c.created_at.desc(), _m.c.id.desc())
+        .offset(max(offset, 0))
+        .limit(limit)
+    )
+    return [MentionRow(**row._mapping) for row in conn.execute(stmt)]
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class SourceHealth:
+    """How one source's collection is doing, from the ``runs`` table.
+
+    ``status`` is the newest run's (across the source's brand jobs); ``new_mentions`` and
+    ``rate_limit_waits`` add up that source's runs in the last day, because a brand manager
+    asks "is it still collecting?", not "what did job 17 do?". ``next_run`` is the newest
+    run's start plus the source's configured interval.
+    """
+
+    source: str
+    enabled: bool
+    every: timedelta | None
+    last_run: datetime | None
+    status: str
+    new_last_run: int
+    new_last_day: int
+    rate_limit_waits_last_day: int
+    waited_seconds_last_day: float
+    last_error: str | None
+    last_error_at: datetime | None
+    next_run: datetime | None
+    stored_mentions: int
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class SourceSchedule:
+    """The part of a source's settings its health depends on (hashable, for the cache)."""
+
+    enabled: bool
+    every: timedelta
+
+
+_PROBLEM_STATUSES = ("failed", "degraded", "interrupted")
+
+
+def source_health(
+    conn: Connection, sources: Mapping[str, SourceSchedule], now: datetime
+) -> list[SourceHealth]:
+    """One :class:`SourceHealth` per configured source and per source seen in ``runs``."""
+    day_ago = now - timedelta(days=1)
+    newest_id = select(func.max(_r.c.id)).group_by(_r.c.source).scalar_subquery()
+    newest = {row.source: row for row in conn.execute(select(_r).where(_r.c.id.in_(newest_id)))}
+    day = {
+        row.source: row
+        for row in conn.execute(
+            select(
+                _r.c.source,
+                func.coalesce(func.sum(_r.c.new), 0).label("new"),
+                func.coalesce(func.sum(_r.c.rate_limit_waits), 0).label("waits"),
+                func.coalesce(func.sum(_r.c.waited_seconds), 0.0).label("waited"),
+            )
+            .where(_r.c.started_at >= day_ago)
+            .group_by(_r.c.source)
+        )
+    }
+    error_id = (
+        select(func.max(_r.c.id))
+        .where(_r.c.status.in_(_PROBLEM_STATUSES), _r.c.message.is_not(None))
+        .group_by(_r.c.source)
+        .scalar_subquery()
+    )
+    errors = {row.source: row for row in conn.execute(select(_r).where(_r.c.id.in_(error_id)))}
+    totals = {
+        str(s): int(n)
+        for s, n in conn.execute(select(_m.c.source, func.count()).group_by(_m.c.source))
+    }
+    names = sorted(set(sources) | set(newest))
+    out: list[SourceHealth] = []
+    for name in names:
+        cfg = sources.get(name)
+        run = newest.get(name)
+        err = errors.get(name)
+        last_run = run.started_at if run is not None else None
+        every = cfg.every if cfg is not None else None
+        out.append(
+            SourceHealth(
+                source=name,
+                enabled=cfg.enabled if cfg is not None else False,
+                every=every,
+                last_run=last_run,
+                status=str(run.status) if run is not None else "never run",
+                new_last_run=int(run.new) if run is not None else 0,
+                new_last_day=int(day[name].new) if name in day else 0,
+                rate_limit_waits_last_day=int(day[name].waits) if name in day else 0,
+                waited_seconds_last_day=float(day[name].waited) if name in day else 0.0,
+                last_error=str(err.message) if err is not None else None,
+                last_error_at=err.started_at if err is not None else None,
+                next_run=(
+                    last_run + every
+                    if last_run is not None and every is not None and cfg is not None
+                    and cfg.enabled
+                    else None
+                ),
+                stored_mentions=totals.get(name, 0),
+            )
+        )
+    return out
+
+

@@ -1,0 +1,173 @@
+"""The labelled data sets in ``../shared/data``, read into one list of multi-task examples.
+
+Every example carries the targets it has and -1 for the heads it says nothing about.
+Validation splits: TweetEval sentiment/offensive/hate val, XLM-T val (8 languages), and
+deterministic hash splits (20 %) of the complaints and the YouTube spam sets, which come
+without one. Training texts that also occur (after normalising handles, links, case and
+spaces) in any validation split are dropped, and training texts are deduplicated, because
+XLM-T English overlaps TweetEval val and the YouTube files repeat comments. Test splits are
+not in that folder and are never read. The SemEval tweets are read for training only.
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+from nlp.labels import QUALITIES
+from nlp.weak import weak_quality
+
+XLMT_LANGUAGES = {
+    "arabic": "ar",
+    "english": "en",
+    "french": "fr",
+    "german": "de",
+    "hindi": "hi",
+    "italian": "it",
+    "portuguese": "pt",
+    "spanish": "es",
+}
+SEMEVAL_SENTIMENT = {"negative": 0, "neutral": 1, "positive": 2}
+_ESCAPE = re.compile(r"\\u([0-9a-fA-F]{4})")
+_HANDLE = re.compile(r"@\w+|https?://\S+")
+_SPACE = re.compile(r"\s+")
+
+
+@dataclass(frozen=True)
+class Example:
+    text: str
+    source: str
+    language: str
+    split: str  # "train" or "val"
+    sentiment: int = -1
+    complaint: int = -1
+    quality: int = -1
+    quality_weight: float = 1.0
+
+
+def unescape(text: str) -> str:
+    """Turn the literal ``\\u2019`` escapes some origin files carry into characters."""
+    return _ESCAPE.sub(lambda m: chr(int(m.group(1), 16)), text)
+
+
+def dedupe_key(text: str) -> str:
+    return _SPACE.sub(" ", _HANDLE.sub("@", unescape(text)).casefold()).strip()
+
+
+def _in_val(text: str, share: float = 0.2) -> bool:
+    return int(hashlib.sha256(dedupe_key(text).encode()).hexdigest()[:8], 16) < share * 2**32
+
+
+def _lines(path: Path) -> list[str]:
+    # XLM-T files lack a final newline; splitlines() handles both.
+    return path.read_text(encoding="utf-8").splitlines()
+
+
+def _tweeteval(folder: Path, split: str) -> Iterator[tuple[str, int]]:
+    texts = _lines(folder / f"{split}_text.txt")
+    labels = _lines(folder / f"{split}_labels.txt")
+    if len(texts) != len(labels):
+        raise ValueError(f"{folder}: {len(texts)} texts but {len(labels)} labels")
+    for text, label in zip(texts, labels, strict=True):
+        yield unescape(text), int(label)
+
+
+def _clean_quality(text: str) -> int:
+    return QUALITIES.index(weak_quality(text))
+
+
+def load_examples(root: Path) -> list[Example]:
+    """Every training and validation example, deduplicated as the module docstring says."""
+    val: list[Example] = []
+    train: list[Example] = []
+    for text, label in _tweeteval(root / "tweeteval/sentiment", "val"):
+        val.append(Example(text, "tweeteval_sentiment", "en", "val", sentiment=label))
+    for folder, lang in XLMT_LANGUAGES.items():
+        for split, bucket in (("val", val), ("train", train)):
+            for text, label in _tweeteval(root / "xlmt_sentiment" / folder, split):
+                bucket.append(
+                    Example(
+                        text,
+                        "xlmt",
+                        lang,
+                        split,
+                        sentiment=label,
+                        quality=_clean_quality(text),
+                        quality_weight=0.3,
+                    )
+                )
+    for task in ("offensive", "hate"):
+        for split, bucket in (("val", val), ("train", train)):
+            for text, label in _tweeteval(root / "tweeteval" / task, split):
+                quality = QUALITIES.index("toxic") if label else _clean_quality(text)
+                bucket.append(Example(text, task, "en", split, quality=quality))
+    for path in sorted((root / "semeval_sentiment").glob("*.tsv")):
+        for line in _lines(path):
+            parts = line.split("\t")
+            if len(parts) >= 3 and parts[1] in SEMEVAL_SENTIMENT:
+                text = unescape("\t".join(parts[2:]))
+                train.append(
+                    Example(text, "semeval", "en", "train", sentiment=SEMEVAL_SENTIMENT[parts[1]])
+                )
+    with (root / "complaints/train.csv").open(encoding="utf-8", newline="") as handle:
+        for row in csv.DictReader(handle):
+            split = "val" if _in_val(row["text"]) else "train"
+            (val if split == "val" else train).append(
+                Example(row["text"], "complaints", "en", split, complaint=int(row["label"]))
+            )
+    for path in sorted((root / "youtube_spam").glob("*.csv")):
+        with path.open(encoding="utf-8", newline="") as handle:
+            for row in csv.DictReader(handle):
+                text = row["CONTENT"].strip()
+                split = "val" if _in_val(text) else "train"
+                quality = QUALITIES.index("spam") if row["CLASS"] == "1" else _clean_quality(text)
+                (val if split == "val" else train).append(
+                    Example(text, "youtube_spam", "en", split, quality=quality)
+                )
+    return _dedupe(val, keep_first=True) + _drop_overlaps(train, val)
+
+
+def _dedupe(examples: list[Example], keep_first: bool) -> list[Example]:
+    seen: set[tuple[str, str]] = set()
+    kept = []
+    for example in examples:
+        key = (example.source, dedupe_key(example.text))
+        if key not in seen:
+            seen.add(key)
+            kept.append(example)
+    return kept
+
+
+def _drop_overlaps(train: list[Example], val: list[Example]) -> list[Example]:
+    held = {dedupe_key(e.text) for e in val}
+    seen: set[str] = set()
+    kept = []
+    for example in train:
+        key = dedupe_key(example.text)
+        if key in held or key in seen:
+            continue
+        seen.add(key)
+        kept.append(example)
+    return kept
+
+
+def data_digest(root: Path) -> str:
+    """sha256 over the names and bytes of every file training reads (test splits are absent)."""
+    digest = hashlib.sha256()
+    patterns = (
+        "tweeteval/*/*.txt",
+        "xlmt_sentiment/*/*.txt",
+        "semeval_sentiment/*.tsv",
+        "complaints/train.csv",
+        "youtube_spam/*.csv",
+    )
+    for path in sorted({p for pattern in patterns for p in root.glob(pattern)}):
+        if "test_" in path.name:
+            continue
+        digest.update(path.relative_to(root).as_posix().encode())
+        digest.update(hashlib.sha256(path.read_bytes()).digest())
+    return digest.hexdigest()
