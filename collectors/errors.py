@@ -76,7 +76,11 @@ class RateLimited(RetriableError):
     """The API asked us to slow down; ``retry_after`` seconds, if it said how long."""
 
     def __init__(
-        self, message: str, *, retry_after: float | None = None, request: httpx.Request | None = None
+        self,
+        message: str,
+        *,
+        retry_after: float | None = None,
+        request: httpx.Request | None = None,
     ) -> None:
         super().__init__(message, request=request)
         self.retry_after = retry_after
@@ -90,7 +94,9 @@ class SkippableRecord(CollectorError):
     """A single record that cannot be mapped to a mention."""
 
 
-def error_for_response(response: httpx.Response, retry_after: float | None = None) -> CollectorError | None:
+def error_for_response(
+    response: httpx.Response, retry_after: float | None = None
+) -> CollectorError | None:
     """The error a response stands for, or None if it is a success.
 
     The single place where status codes become decisions.
@@ -105,5 +111,7 @@ def error_for_response(response: httpx.Response, retry_after: float | None = Non
     if status in (408, 425) or status >= 500:
         return RetriableError(f"server error: {reason}", request=request)
     if status in (401, 403):
-        return FatalError(f"access refused ({reason}): check the source's credentials", request=request)
+        return FatalError(
+            f"access refused ({reason}): check the source's credentials", request=request
+        )
     return FatalError(f"request rejected: {reason}", request=request)

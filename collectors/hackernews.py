@@ -139,7 +139,8 @@ class HackerNews(Collector):
             # The API may over-return: keep only the window we asked for, minus what earlier
             # pages already gave at the boundary second (``<=`` re-sends that second).
             fresh = [
-                m for m in mentions
+                m
+                for m in mentions
                 if (since is None or m.created_at.timestamp() > since)
                 and (until is None or m.created_at.timestamp() <= until)
                 and m.external_id not in boundary
@@ -149,7 +150,9 @@ class HackerNews(Collector):
                 oldest = min(int(m.created_at.timestamp()) for m in fresh)
                 newest = max(int(m.created_at.timestamp()) for m in fresh)
                 window["newest"] = max(window.get("newest") or newest, newest)
-                at_oldest = {m.external_id for m in fresh if int(m.created_at.timestamp()) == oldest}
+                at_oldest = {
+                    m.external_id for m in fresh if int(m.created_at.timestamp()) == oldest
+                }
                 if oldest == until:
                     boundary |= at_oldest  # still inside one crowded second: page on
                     window["page"] = page_no + 1
@@ -167,8 +170,13 @@ class HackerNews(Collector):
                 boundary = set()
             if done:
                 newest_seen = window.get("newest")
-                window.update(since=newest_seen if newest_seen is not None else since,
-                              until=None, newest=None, page=0, boundary_ids=[])
+                window.update(
+                    since=newest_seen if newest_seen is not None else since,
+                    until=None,
+                    newest=None,
+                    page=0,
+                    boundary_ids=[],
+                )
             yield Page(fresh, copy.deepcopy(state), skipped=len(problems), errors=problems)
             if done:
                 return

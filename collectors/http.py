@@ -80,7 +80,9 @@ class RateLimitPolicy:
         now = self._clock()
         if number is not None:
             # Epoch timestamps are huge; deltas are small.
-            return max(0.0, number - now.timestamp()) if number > 1_000_000_000 else max(0.0, number)
+            return (
+                max(0.0, number - now.timestamp()) if number > 1_000_000_000 else max(0.0, number)
+            )
         try:
             when = datetime.fromisoformat(value.replace("Z", "+00:00"))
         except ValueError:
@@ -110,7 +112,9 @@ class RateLimitPolicy:
     def pause_after(self, response: httpx.Response) -> float | None:
         """How long to pause before the next request because the budget is spent."""
         headers = response.headers
-        remaining = _number(headers.get("x-ratelimit-remaining") or headers.get("ratelimit-remaining"))
+        remaining = _number(
+            headers.get("x-ratelimit-remaining") or headers.get("ratelimit-remaining")
+        )
         if remaining is not None and remaining < 1:
             return self._reset(headers)
         return None
@@ -173,8 +177,9 @@ class HttpSession:
             except httpx.TimeoutException as exc:
                 error = RetriableError(f"timed out: {type(exc).__name__}", request=exc.request)
             except httpx.TransportError as exc:
-                error = RetriableError(f"connection failed: {type(exc).__name__}: {exc}",
-                                       request=exc.request)
+                error = RetriableError(
+                    f"connection failed: {type(exc).__name__}: {exc}", request=exc.request
+                )
             if error is None:
                 pause = self.rate_limits.pause_after(response)
                 if pause:
@@ -191,7 +196,9 @@ class HttpSession:
                 self.wait(delay, f"retry {attempt + 1}/{self.policy.max_retries} after {error}")
             attempt += 1
 
-    def get(self, url: str, params: Mapping[str, Any] | None = None, **kwargs: Any) -> httpx.Response:
+    def get(
+        self, url: str, params: Mapping[str, Any] | None = None, **kwargs: Any
+    ) -> httpx.Response:
         return self.request("GET", url, params=params, **kwargs)
 
     def get_json(self, url: str, params: Mapping[str, Any] | None = None, **kwargs: Any) -> Any:
@@ -216,7 +223,7 @@ class HttpSession:
 def expect_mapping(payload: Any, what: str, request: httpx.Request | None = None) -> dict[str, Any]:
     """Guard for the top level of a JSON body: an object, or a MalformedPayload error."""
     if not isinstance(payload, dict):
-        raise MalformedPayload(f"{what}: expected a JSON object, got {type(payload).__name__}",
-                               request=request)
+        raise MalformedPayload(
+            f"{what}: expected a JSON object, got {type(payload).__name__}", request=request
+        )
     return payload
-

@@ -31,7 +31,7 @@ def replay_transport(source: str, base_url: str, routes: Sequence[Route]) -> htt
 
     def handler(request: httpx.Request) -> httpx.Response:
         path = request.url.path
-        relative = path[len(base_path):] if path.startswith(base_path) else path
+        relative = path[len(base_path) :] if path.startswith(base_path) else path
         for route in routes:
             if route.method != request.method or route.path != relative:
                 continue
@@ -43,7 +43,8 @@ def replay_transport(source: str, base_url: str, routes: Sequence[Route]) -> htt
                 content=read_recording(source, route.recording),
                 request=request,
             )
-        return httpx.Response(404, json={"error": f"no recording for {request.method} {path}"},
-                              request=request)
+        return httpx.Response(
+            404, json={"error": f"no recording for {request.method} {path}"}, request=request
+        )
 
     return httpx.MockTransport(handler)

@@ -50,7 +50,9 @@ def parse_interval(value: str | int | float) -> timedelta:
     else:
         m = _INTERVAL.match(value)
         if m is None:
-            raise ValueError(f"expected an interval such as '90s', '15m', '2h' or '1d', got {value!r}")
+            raise ValueError(
+                f"expected an interval such as '90s', '15m', '2h' or '1d', got {value!r}"
+            )
         seconds = float(m.group(1)) * _UNITS[m.group(2)]
     if seconds <= 0:
         raise ValueError("an interval must be positive")
@@ -157,7 +159,9 @@ class CollectSettings(_Strict):
     replay: Literal["auto", "always", "never"] = Field(
         default="auto", description="auto: replay bundled recordings when offline"
     )
-    user_agent: str = "grapevine-monitor/0.1 (social listening; +https://pypi.org/project/grapevine-monitor)"
+    user_agent: str = (
+        "grapevine-monitor/0.1 (social listening; +https://pypi.org/project/grapevine-monitor)"
+    )
     timeout_seconds: float = Field(default=20.0, gt=0)
     max_retries: int = Field(default=4, ge=0, le=10)
     max_wait_seconds: float = Field(
@@ -203,7 +207,9 @@ class Settings(_Strict):
         for b in self.tracked:
             if b.name.casefold() == name.casefold():
                 return b
-        raise ConfigError(f"no brand or competitor named {name!r}; known: {[b.name for b in self.tracked]}")
+        raise ConfigError(
+            f"no brand or competitor named {name!r}; known: {[b.name for b in self.tracked]}"
+        )
 
     def enabled_sources(self) -> dict[str, SourceSettings]:
         return {name: s for name, s in self.sources.items() if s.enabled}
@@ -217,7 +223,7 @@ def _env_overrides(environ: Mapping[str, str]) -> dict[str, Any]:
     for key, value in environ.items():
         if not key.startswith(_ENV_PREFIX):
             continue
-        name = key[len(_ENV_PREFIX):]
+        name = key[len(_ENV_PREFIX) :]
         if name in shortcuts:
             path: tuple[str, ...] = shortcuts[name]
         elif "__" in name:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import logging
 import os
 import secrets
+import signal
 import socket
 import sys
 from collections.abc import Iterable, Sequence
@@ -37,10 +38,13 @@ console = Console(stderr=True)
 
 ConfigOption = Annotated[
     Path | None,
-    typer.Option("--config", "-c", help="Config file (default: $GRAPEVINE_CONFIG or config/grapevine.toml)."),
+    typer.Option(
+        "--config", "-c", help="Config file (default: $GRAPEVINE_CONFIG or config/grapevine.toml)."
+    ),
 ]
 DatabaseOption = Annotated[
-    str | None, typer.Option("--database-url", help="Overrides GRAPEVINE_DATABASE_URL and the file.")
+    str | None,
+    typer.Option("--database-url", help="Overrides GRAPEVINE_DATABASE_URL and the file."),
 ]
 
 
@@ -52,7 +56,9 @@ def _setup_logging(verbose: bool = False) -> None:
     install_redaction(root)
 
 
-def load_settings(config: Path | None, database_url: str | None = None, **collect: object) -> Settings:
+def load_settings(
+    config: Path | None, database_url: str | None = None, **collect: object
+) -> Settings:
     """Config with CLI flags on top; a ConfigError ends the command with its message."""
     load_dotenv_file()
     overrides: dict[str, object] = {}
@@ -120,16 +126,23 @@ def _announce_replay(replayed: set[str], all_sources: Sequence[str]) -> None:
             "(real responses recorded earlier) instead of calling the live APIs."
         )
     else:
-        console.print(f"[yellow]Unreachable, replaying recordings for:[/] {', '.join(sorted(replayed))}")
+        console.print(
+            f"[yellow]Unreachable, replaying recordings for:[/] {', '.join(sorted(replayed))}"
+        )
 
 
 def run_jobs(engine: Engine, jobs: Sequence[Job]) -> list[RunResult]:
     """Run jobs one after another with a progress bar; return every result."""
     results: list[RunResult] = []
     with Progress(
-        TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(),
-        TextColumn("{task.fields[new]} new"), TimeElapsedColumn(),
-        console=console, transient=False, disable=not console.is_terminal,
+        TextColumn("[bold]{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TextColumn("{task.fields[new]} new"),
+        TimeElapsedColumn(),
+        console=console,
+        transient=False,
+        disable=not console.is_terminal,
     ) as progress:
         task = progress.add_task("collecting", total=len(jobs), new=0)
         new = 0
@@ -153,9 +166,13 @@ def _print_results(results: Sequence[RunResult]) -> None:
     for r in results:
         c = r.counters
         table.add_row(
-            r.job.source + (" (replay)" if r.replay else ""), r.job.brand,
-            f"[{colours.get(r.status, 'white')}]{r.status}[/]", str(c.new), str(c.duplicates),
-            str(c.skipped), f"{c.rate_limit_waits} ({c.waited_seconds:.0f}s)" if c.rate_limit_waits else "0",
+            r.job.source + (" (replay)" if r.replay else ""),
+            r.job.brand,
+            f"[{colours.get(r.status, 'white')}]{r.status}[/]",
+            str(c.new),
+            str(c.duplicates),
+            str(c.skipped),
+            f"{c.rate_limit_waits} ({c.waited_seconds:.0f}s)" if c.rate_limit_waits else "0",
             (r.message or "")[:80],
         )
     Console().print(table)
@@ -183,10 +200,22 @@ def _init_hooks(store: Store) -> None:
 
 @app.command()
 def collect(
-    source: Annotated[list[str] | None, typer.Option("--source", "-s", help="Only this source (repeatable).")] = None,
-    brand: Annotated[list[str] | None, typer.Option("--brand", "-b", help="Only this brand (repeatable).")] = None,
-    once: Annotated[bool, typer.Option("--once", help="One pass, then exit (default: keep collecting on schedule).")] = False,
-    replay: Annotated[bool | None, typer.Option("--replay/--live", help="Force replaying bundled recordings, or force live APIs.")] = None,
+    source: Annotated[
+        list[str] | None, typer.Option("--source", "-s", help="Only this source (repeatable).")
+    ] = None,
+    brand: Annotated[
+        list[str] | None, typer.Option("--brand", "-b", help="Only this brand (repeatable).")
+    ] = None,
+    once: Annotated[
+        bool,
+        typer.Option("--once", help="One pass, then exit (default: keep collecting on schedule)."),
+    ] = False,
+    replay: Annotated[
+        bool | None,
+        typer.Option(
+            "--replay/--live", help="Force replaying bundled recordings, or force live APIs."
+        ),
+    ] = None,
     config: ConfigOption = None,
     database_url: DatabaseOption = None,
     verbose: Annotated[bool, typer.Option("--verbose", "-v")] = False,
@@ -204,9 +233,12 @@ def collect(
         console.print(f"[bold red]{exc}[/]")
         raise typer.Exit(2) from None
     if not jobs:
-        console.print("[yellow]Nothing to collect:[/] no enabled source or no brand in the configuration.")
+        console.print(
+            "[yellow]Nothing to collect:[/] no enabled source or no brand in the configuration."
+        )
         raise typer.Exit(1)
     if once:
+        _stop_on_signals(engine)
         results = run_jobs(engine, jobs)
         _print_results(results)
         console.print(f"{store.count_mentions()} mentions in the store.")
@@ -216,6 +248,17 @@ def collect(
     from grapevine.scheduler import run_scheduler
 
     run_scheduler(settings, store, engine, jobs=jobs, with_app=False, extra_jobs=False)
+
+
+def _stop_on_signals(engine: Engine) -> None:
+    """SIGINT/SIGTERM: finish the page being committed, then stop (nothing half-written)."""
+
+    def stop(signum: int, _frame: object) -> None:
+        console.print(f"[yellow]{signal.Signals(signum).name}: stopping after the current page…[/]")
+        engine.stop.set()
+
+    signal.signal(signal.SIGINT, stop)
+    signal.signal(signal.SIGTERM, stop)
 
 
 def _engine(store: Store, settings: Settings, sources: Sequence[str] | None) -> Engine:
@@ -228,7 +271,9 @@ def _engine(store: Store, settings: Settings, sources: Sequence[str] | None) -> 
 
 @app.command()
 def run(
-    app_: Annotated[bool, typer.Option("--app/--no-app", help="Also serve the Streamlit dashboard.")] = True,
+    app_: Annotated[
+        bool, typer.Option("--app/--no-app", help="Also serve the Streamlit dashboard.")
+    ] = True,
     port: Annotated[int, typer.Option(help="Dashboard port.")] = 8501,
     replay: Annotated[bool | None, typer.Option("--replay/--live")] = None,
     config: ConfigOption = None,
@@ -273,31 +318,65 @@ def status(config: ConfigOption = None, database_url: DatabaseOption = None) -> 
     store = open_settings_store(settings)
     now = datetime.now(UTC)
     table = Table(title="Sources")
-    for col in ("source", "brand", "last run", "result", "new", "skipped", "waits", "next run", "last error"):
+    for col in (
+        "source",
+        "brand",
+        "last run",
+        "result",
+        "new",
+        "skipped",
+        "waits",
+        "next run",
+        "last error",
+    ):
         table.add_column(col)
     runs = {(r["source"], r["scope"]): r for r in store.latest_runs()}
     for name, source in settings.sources.items():
         for brand in settings.tracked:
             r = runs.get((name, brand.name))
             if not source.enabled:
-                table.add_row(name, brand.name, _ago(r["started_at"], now) if r else "—", "disabled",
-                              "", "", "", "—", "")
+                table.add_row(
+                    name,
+                    brand.name,
+                    _ago(r["started_at"], now) if r else "—",
+                    "disabled",
+                    "",
+                    "",
+                    "",
+                    "—",
+                    "",
+                )
                 continue
             if r is None:
                 table.add_row(name, brand.name, "never", "—", "", "", "", "at start", "")
                 continue
             next_run = r["started_at"] + source.every
-            waits = f"{r['rate_limit_waits']} ({r['waited_seconds']:.0f}s)" if r["rate_limit_waits"] else "0"
-            error = (r["message"] or "") if r["status"] in {"failed", "degraded", "interrupted"} else ""
+            waits = (
+                f"{r['rate_limit_waits']} ({r['waited_seconds']:.0f}s)"
+                if r["rate_limit_waits"]
+                else "0"
+            )
+            error = (
+                (r["message"] or "") if r["status"] in {"failed", "degraded", "interrupted"} else ""
+            )
             table.add_row(
-                name + (" (replay)" if r["replay"] else ""), brand.name, _ago(r["started_at"], now),
-                r["status"], str(r["new"]), str(r["skipped"]), waits,
-                _ago(next_run, now) if next_run > now else "due", error[:60],
+                name + (" (replay)" if r["replay"] else ""),
+                brand.name,
+                _ago(r["started_at"], now),
+                r["status"],
+                str(r["new"]),
+                str(r["skipped"]),
+                waits,
+                _ago(next_run, now) if next_run > now else "due",
+                error[:60],
             )
     out = Console()
     out.print(table)
     totals = store.source_totals()
-    out.print("Mentions stored: " + (", ".join(f"{k} {v}" for k, v in sorted(totals.items())) or "none yet"))
+    out.print(
+        "Mentions stored: "
+        + (", ".join(f"{k} {v}" for k, v in sorted(totals.items())) or "none yet")
+    )
 
 
 # --- area commands ---

@@ -127,15 +127,17 @@ class Engine:
         names = list(sources) if sources else list(enabled)
         unknown = [s for s in names if s not in REGISTRY]
         if unknown:
-            raise ConfigurationError(
-                f"unknown source(s) {unknown}; available: {sorted(REGISTRY)}"
-            )
-        tracked = [self.settings.brand(b).name for b in brands] if brands else [
-            b.name for b in self.settings.tracked
-        ]
+            raise ConfigurationError(f"unknown source(s) {unknown}; available: {sorted(REGISTRY)}")
+        tracked = (
+            [self.settings.brand(b).name for b in brands]
+            if brands
+            else [b.name for b in self.settings.tracked]
+        )
         return [Job(s, b) for s in names for b in tracked]
 
-    def _session(self, source: str, collector: type[Collector], client: httpx.Client) -> HttpSession:
+    def _session(
+        self, source: str, collector: type[Collector], client: httpx.Client
+    ) -> HttpSession:
         c = self.settings.collect
         policy = RetryPolicy(max_retries=c.max_retries, max_wait=c.max_wait_seconds)
         return HttpSession(client, policy=policy, sleep=self._sleep, clock=self._clock)
@@ -178,13 +180,11 @@ class Engine:
             with self._client(job.source, cls) as client:
                 session = self._session(job.source, cls, client)
                 last_cursor = None
-                pages = 0
-                for page in collector.collect(session, search, cursor):
+                for pages, page in enumerate(collector.collect(session, search, cursor), 1):
                     self._save(job, cls, page, counters)
                     last_cursor = page.cursor
                     if page.errors and message is None:
                         message = f"skipped records: {'; '.join(page.errors[:3])}"
-                    pages += 1
                     if on_page is not None:
                         on_page(job, page)
                     if self.stop.is_set():
@@ -211,7 +211,11 @@ class Engine:
         return RunResult(job, run_id, status, counters, message and redact(message), replay)
 
     def _finish(
-        self, run_id: int, status: str, counters: RunCounters, session: HttpSession | None,
+        self,
+        run_id: int,
+        status: str,
+        counters: RunCounters,
+        session: HttpSession | None,
         message: str | None,
     ) -> None:
         if session is not None:

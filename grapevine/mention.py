@@ -66,8 +66,8 @@ class Mention:
             raise ValueError(f"{self.source}:{self.external_id}: created_at must be timezone-aware")
         if self.created_at.utcoffset() != UTC.utcoffset(None):
             object.__setattr__(self, "created_at", self.created_at.astimezone(UTC))
-        if not isinstance(self.kind, MentionKind):
-            object.__setattr__(self, "kind", MentionKind(self.kind))
+        # Collectors may pass the plain string ("comment"); store the enum either way.
+        object.__setattr__(self, "kind", MentionKind(self.kind))
         if len(self.text) > MAX_TEXT_CHARS:
             object.__setattr__(self, "text", self.text[:MAX_TEXT_CHARS])
 

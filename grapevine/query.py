@@ -32,8 +32,10 @@ _UNSPACED = (
     "\u0e00-\u0e7f"  # Thai
 )
 _TOKEN = re.compile(rf"[{_UNSPACED}]|[^\W{_UNSPACED}]+")
-_LEX = re.compile(r'\s*(?:(?P<lp>\()|(?P<rp>\))|"(?P<phrase>[^"]*)"|(?P<near>NEAR/(?P<n>\d+))\b'
-                  r'|(?P<word>[^\s()"]+))')
+_LEX = re.compile(
+    r'\s*(?:(?P<lp>\()|(?P<rp>\))|"(?P<phrase>[^"]*)"|(?P<near>NEAR/(?P<n>\d+))\b'
+    r'|(?P<word>[^\s()"]+))'
+)
 _OPERATORS = {"AND", "OR", "NOT"}
 
 
@@ -110,7 +112,9 @@ class _Index:
         """Where the term (a word, a prefix or a phrase) begins in the text."""
         if term.prefix:
             stem = term.words[0]
-            return sorted(p for tok, ps in self.positions.items() if tok.startswith(stem) for p in ps)
+            return sorted(
+                p for tok, ps in self.positions.items() if tok.startswith(stem) for p in ps
+            )
         first, rest = term.words[0], term.words[1:]
         return [
             p
@@ -195,13 +199,13 @@ class _Parser:
         return self._near()
 
     def _near(self) -> _Node:
-        left = self._atom()
+        left: _Node = self._atom()
         while (tok := self._peek()) is not None and tok[0] == "near":
             self._take()
             right = self._atom()
             if not isinstance(left, _Term) or not isinstance(right, _Term):
                 raise QuerySyntaxError(self.query, tok[2], "NEAR/n joins two terms or phrases")
-            left = _Near(left, right, int(tok[1]))  # type: ignore[assignment]
+            left = _Near(left, right, int(tok[1]))
         return left
 
     def _atom(self) -> _Node:

@@ -82,13 +82,20 @@ def build_scheduler(
         every = settings.sources[job.source].every
         start = first_run or (datetime.now(UTC) + every)
         scheduler.add_job(
-            engine.run_job, IntervalTrigger(seconds=every.total_seconds(), timezone=UTC),
-            args=[job], id=job.id, name=f"collect {job.id}", next_run_time=start,
+            engine.run_job,
+            IntervalTrigger(seconds=every.total_seconds(), timezone=UTC),
+            args=[job],
+            id=job.id,
+            name=f"collect {job.id}",
+            next_run_time=start,
         )
     for area in extra:
         scheduler.add_job(
-            _safe(area.id, area.func), IntervalTrigger(seconds=area.every.total_seconds(), timezone=UTC),
-            id=area.id, name=area.id, next_run_time=first_run or datetime.now(UTC),
+            _safe(area.id, area.func),
+            IntervalTrigger(seconds=area.every.total_seconds(), timezone=UTC),
+            id=area.id,
+            name=area.id,
+            next_run_time=first_run or datetime.now(UTC),
         )
     return scheduler
 
@@ -99,8 +106,17 @@ def _start_dashboard(port: int) -> subprocess.Popen[bytes] | None:
         console.print("[yellow]No app.py here; the dashboard is not started.[/]")
         return None
     cmd = [
-        sys.executable, "-m", "streamlit", "run", str(app_file), "--server.headless", "true",
-        "--server.port", str(port), "--browser.gatherUsageStats", "false",
+        sys.executable,
+        "-m",
+        "streamlit",
+        "run",
+        str(app_file),
+        "--server.headless",
+        "true",
+        "--server.port",
+        str(port),
+        "--browser.gatherUsageStats",
+        "false",
     ]
     console.print(f"[green]Dashboard:[/] http://localhost:{port}")
     return subprocess.Popen(cmd)
@@ -123,7 +139,9 @@ def run_scheduler(
 
     def on_signal(signum: int, _frame: FrameType | None) -> None:
         if not stop.is_set():
-            console.print(f"[yellow]{signal.Signals(signum).name}: finishing the current batch, then stopping…[/]")
+            console.print(
+                f"[yellow]{signal.Signals(signum).name}: finishing the current batch, then stopping…[/]"
+            )
         stop.set()
 
     if threading.current_thread() is threading.main_thread():

@@ -239,9 +239,17 @@ class Store:
         with self.engine.begin() as conn:
             result = conn.execute(
                 insert(schema.runs).values(
-                    source=source, scope=scope, started_at=self._now(), status="running",
-                    new=0, duplicates=0, skipped=0, errors=0, rate_limit_waits=0,
-                    waited_seconds=0.0, replay=replay,
+                    source=source,
+                    scope=scope,
+                    started_at=self._now(),
+                    status="running",
+                    new=0,
+                    duplicates=0,
+                    skipped=0,
+                    errors=0,
+                    rate_limit_waits=0,
+                    waited_seconds=0.0,
+                    replay=replay,
                 )
             )
             key = result.inserted_primary_key
@@ -256,7 +264,9 @@ class Store:
                 update(schema.runs)
                 .where(schema.runs.c.id == run_id)
                 .values(
-                    finished_at=self._now(), status=status, message=message,
+                    finished_at=self._now(),
+                    status=status,
+                    message=message,
                     **dataclasses.asdict(counters),
                 )
             )
@@ -267,17 +277,18 @@ class Store:
             done = conn.execute(
                 update(schema.runs)
                 .where(schema.runs.c.status == "running")
-                .values(status="interrupted", finished_at=self._now(),
-                        message="the process stopped before the run finished")
+                .values(
+                    status="interrupted",
+                    finished_at=self._now(),
+                    message="the process stopped before the run finished",
+                )
             )
             return int(done.rowcount or 0)
 
     def latest_runs(self) -> list[dict[str, Any]]:
         """The newest run of every (source, scope)."""
         r = schema.runs
-        newest = (
-            select(func.max(r.c.id).label("id")).group_by(r.c.source, r.c.scope).subquery()
-        )
+        newest = select(func.max(r.c.id).label("id")).group_by(r.c.source, r.c.scope).subquery()
         stmt = select(r).join(newest, r.c.id == newest.c.id).order_by(r.c.source, r.c.scope)
         with self.engine.connect() as conn:
             return [dict(row._mapping) for row in conn.execute(stmt)]

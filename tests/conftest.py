@@ -99,7 +99,9 @@ def make_settings(tmp_path: Path) -> Callable[..., Settings]:
 
     def make(extra: str = "", **overrides: Any) -> Settings:
         path = tmp_path / "grapevine.toml"
-        path.write_text(CONFIG_TEMPLATE.format(db=tmp_path / "grapevine.db") + extra, encoding="utf-8")
+        path.write_text(
+            CONFIG_TEMPLATE.format(db=tmp_path / "grapevine.db") + extra, encoding="utf-8"
+        )
         return load_config(path, overrides=overrides, environ={})
 
     return make

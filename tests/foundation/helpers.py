@@ -69,7 +69,11 @@ class FakeAlgolia:
     ``failures`` maps a request number (1-based) to a response to send instead.
     """
 
-    def __init__(self, hits: list[dict[str, Any]], failures: dict[int, Callable[[httpx.Request], httpx.Response]] | None = None) -> None:
+    def __init__(
+        self,
+        hits: list[dict[str, Any]],
+        failures: dict[int, Callable[[httpx.Request], httpx.Response]] | None = None,
+    ) -> None:
         self.hits = sorted(hits, key=lambda h: h["created_at_i"], reverse=True)
         self.failures = failures or {}
         self.requests: list[httpx.Request] = []
@@ -86,9 +90,15 @@ class FakeAlgolia:
             for op in ("<=", ">=", "<", ">"):
                 if op in flt:
                     value = int(flt.split(op)[1])
-                    selected = [h for h in selected if "created_at_i" in h and _compare(h["created_at_i"], op, value)]
+                    selected = [
+                        h
+                        for h in selected
+                        if "created_at_i" in h and _compare(h["created_at_i"], op, value)
+                    ]
                     break
-        return httpx.Response(200, json=hn_page(selected[page * per_page : (page + 1) * per_page], per_page))
+        return httpx.Response(
+            200, json=hn_page(selected[page * per_page : (page + 1) * per_page], per_page)
+        )
 
 
 def _compare(a: int, op: str, b: int) -> bool:
@@ -97,3 +107,71 @@ def _compare(a: int, op: str, b: int) -> bool:
 
 def dumps(obj: Any) -> bytes:
     return json.dumps(obj).encode()
+
+
+class LoopbackAlgolia:
+    """FakeAlgolia behind a real HTTP server on 127.0.0.1, for subprocess tests.
+
+    ``block_on`` (a request number) makes that request wait until ``release`` is set, after
+    signalling ``reached``: the test can then kill or signal the process mid-collection.
+    """
+
+    def __init__(self, hits: list[dict[str, Any]], block_on: int | None = None) -> None:
+        import threading
+        from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+        self.fake = FakeAlgolia(hits)
+        self.block_on = block_on
+        self.reached = threading.Event()
+        self.release = threading.Event()
+        outer = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_GET(self) -> None:
+                request = httpx.Request("GET", f"http://127.0.0.1{self.path}")
+                response = outer.fake(request)
+                if outer.block_on is not None and len(outer.fake.requests) == outer.block_on:
+                    outer.reached.set()
+                    outer.release.wait(timeout=60)
+                body = response.content
+                try:
+                    self.send_response(response.status_code)
+                    self.send_header("Content-Type", "application/json")
+                    self.send_header("Content-Length", str(len(body)))
+                    self.end_headers()
+                    self.wfile.write(body)
+                except OSError:
+                    pass  # the client was killed
+
+            def log_message(self, *args: Any) -> None:
+                pass
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.server.server_address[1]}/api/v1"
+
+    def __enter__(self) -> LoopbackAlgolia:
+        self.thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.release.set()
+        self.server.shutdown()
+        self.server.server_close()
+
+
+def loopback_config(tmp_path: Any, base_url: str, every: str = "30m") -> Any:
+    """A one-brand, one-term config pointing Hacker News at a loopback server."""
+    path = tmp_path / "grapevine.toml"
+    path.write_text(
+        f'[store]\ndatabase_url = "sqlite:///{tmp_path / "grapevine.db"}"\n'
+        '[collect]\nreplay = "never"\nmax_retries = 1\n'
+        '[[brands]]\nname = "Acme"\nquery = "acme"\n'
+        f'[sources.hackernews]\nevery = "{every}"\nbase_url = "{base_url}"\nhits_per_page = 2\n'
+        "max_pages = 100\n",
+        encoding="utf-8",
+    )
+    return path

@@ -57,9 +57,12 @@ def test_every_problem_is_listed_with_what_was_expected(tmp_path: Path) -> None:
     with pytest.raises(ConfigError) as err:
         load_config(path, environ={})
     message = str(err.value)
-    assert "collect.replay" in message and "'auto', 'always' or 'never'" in message
-    assert "collect.timeout_seconds" in message and "greater than 0" in message
-    assert "sources.hackernews.every" in message and "'15m'" in message
+    assert "collect.replay" in message
+    assert "'auto', 'always' or 'never'" in message
+    assert "collect.timeout_seconds" in message
+    assert "greater than 0" in message
+    assert "sources.hackernews.every" in message
+    assert "'15m'" in message
 
 
 def test_unknown_competitor_is_reported(tmp_path: Path) -> None:
@@ -81,7 +84,9 @@ def test_broken_toml_and_missing_file(tmp_path: Path) -> None:
         load_config(tmp_path / "missing.toml", environ={})
 
 
-def test_precedence_flags_over_environment_over_file(make_settings: Callable[..., Settings], tmp_path: Path) -> None:
+def test_precedence_flags_over_environment_over_file(
+    make_settings: Callable[..., Settings], tmp_path: Path
+) -> None:
     settings = make_settings()
     path = settings.path
     assert path is not None
@@ -94,7 +99,9 @@ def test_precedence_flags_over_environment_over_file(make_settings: Callable[...
     assert from_env.store.database_url == "sqlite:///from-env.db"
     assert from_env.sources["hackernews"].enabled is False
     assert from_env.collect.replay == "always"
-    from_flags = load_config(path, environ=env, overrides={"store": {"database_url": "sqlite:///flag.db"}})
+    from_flags = load_config(
+        path, environ=env, overrides={"store": {"database_url": "sqlite:///flag.db"}}
+    )
     assert from_flags.store.database_url == "sqlite:///flag.db"
     assert from_flags.collect.replay == "always"  # untouched by the flag
 
@@ -122,4 +129,5 @@ def test_environment_wins_over_dotenv(tmp_path: Path, monkeypatch: pytest.Monkey
     (tmp_path / ".env").write_text("GV_TEST_OTHER=from-file\n", encoding="utf-8")
     load_dotenv_file(tmp_path / ".env")
     secret = get_secret("GV_TEST_OTHER")
-    assert secret is not None and secret.get_secret_value() == "from-env"
+    assert secret is not None
+    assert secret.get_secret_value() == "from-env"

@@ -26,8 +26,11 @@ REC = RECORDINGS / "hackernews"
 
 def _session(transport: httpx.BaseTransport, waits: list[float] | None = None) -> HttpSession:
     client = httpx.Client(base_url="https://hn.algolia.com/api/v1", transport=transport)
-    return HttpSession(client, sleep=(waits if waits is not None else []).append,
-                       clock=lambda: datetime(2026, 11, 23, tzinfo=UTC))
+    return HttpSession(
+        client,
+        sleep=(waits if waits is not None else []).append,
+        clock=lambda: datetime(2026, 11, 23, tzinfo=UTC),
+    )
 
 
 def test_recorded_hits_map_to_mentions() -> None:
@@ -39,32 +42,47 @@ def test_recorded_hits_map_to_mentions() -> None:
     assert first.created_at == datetime(2018, 11, 15, 21, 10, 34, tzinfo=UTC)
     assert first.author == "komali2"
     assert first.community == "hackernews"
-    assert first.thread_id == "18445714" and first.parent_id == "18453018"
+    assert first.thread_id == "18445714"
+    assert first.parent_id == "18453018"
     assert first.title == "Waymo CEO Says Alphabet Unit Plans to Launch Driverless Car Service"
     assert "left/right check" in first.text  # &#x2F; decoded
-    assert "<p>" not in first.text and "&#x27;" not in first.text
+    assert "<p>" not in first.text
+    assert "&#x27;" not in first.text
     assert "_highlightResult" not in first.raw
     assert first.url == "https://news.ycombinator.com/item?id=18463371"
 
 
 def test_replay_pages_backwards_through_the_real_recordings() -> None:
     collector = HackerNews(HackerNewsOptions(hits_per_page=2))
-    transport = replay_transport("hackernews", HackerNews.default_base_url, HackerNews.replay_routes())
+    transport = replay_transport(
+        "hackernews", HackerNews.default_base_url, HackerNews.replay_routes()
+    )
     pages = list(collector.collect(_session(transport), Search(["waymo"]), None))
     ids = [m.external_id for p in pages for m in p.mentions]
     assert ids == ["18463371", "18463370", "18463369", "18463367"]
     # page 2 was asked for with created_at_i<= the oldest hit of page 1, not with ?page=
     final = pages[-1].cursor["terms"]["waymo"]
-    assert final["since"] == 1542316234 and final["until"] is None
+    assert final["since"] == 1542316234
+    assert final["until"] is None
 
 
-def _engine(store: Store, settings: Settings, handler: Callable[[httpx.Request], httpx.Response],
-            waits: list[float] | None = None) -> Engine:
-    return Engine(store, settings, transports={"hackernews": httpx.MockTransport(handler)},
-                  sleep=(waits if waits is not None else []).append)
+def _engine(
+    store: Store,
+    settings: Settings,
+    handler: Callable[[httpx.Request], httpx.Response],
+    waits: list[float] | None = None,
+) -> Engine:
+    return Engine(
+        store,
+        settings,
+        transports={"hackernews": httpx.MockTransport(handler)},
+        sleep=(waits if waits is not None else []).append,
+    )
 
 
-def test_resume_from_cursor_fetches_only_newer_hits(store: Store, make_settings: Callable[..., Settings]) -> None:
+def test_resume_from_cursor_fetches_only_newer_hits(
+    store: Store, make_settings: Callable[..., Settings]
+) -> None:
     settings = make_settings()
     algolia = FakeAlgolia([hn_hit(i, 1_700_000_000 + i) for i in range(1, 6)])
     job = Job("hackernews", "Acme")
@@ -78,14 +96,18 @@ def test_resume_from_cursor_fetches_only_newer_hits(store: Store, make_settings:
     assert store.count_mentions() == 6
 
 
-def test_same_second_hits_across_a_page_boundary_are_not_lost(store: Store, make_settings: Callable[..., Settings]) -> None:
+def test_same_second_hits_across_a_page_boundary_are_not_lost(
+    store: Store, make_settings: Callable[..., Settings]
+) -> None:
     settings = make_settings()  # hits_per_page = 2
     algolia = FakeAlgolia([hn_hit(i, 1_700_000_000 + (i // 3)) for i in range(1, 8)])
     _engine(store, settings, algolia).run_job(Job("hackernews", "Acme"))
     assert store.count_mentions() == 7
 
 
-def test_max_pages_leaves_a_window_that_the_next_run_finishes(store: Store, make_settings: Callable[..., Settings]) -> None:
+def test_max_pages_leaves_a_window_that_the_next_run_finishes(
+    store: Store, make_settings: Callable[..., Settings]
+) -> None:
     settings = make_settings("max_pages = 2\n")
     algolia = FakeAlgolia([hn_hit(i, 1_700_000_000 + i) for i in range(1, 10)])
     job = Job("hackernews", "Acme")
@@ -93,21 +115,26 @@ def test_max_pages_leaves_a_window_that_the_next_run_finishes(store: Store, make
     # ``<=`` re-sends the boundary second, so page 2 adds one new hit: 9, 8, then 7
     assert store.count_mentions() == 3
     window = store.get_cursor("hackernews", "Acme")["terms"]["acme"]  # type: ignore[index]
-    assert window["until"] == 1_700_000_007 and window["since"] is None
+    assert window["until"] == 1_700_000_007
+    assert window["since"] is None
     for _ in range(3):
         _engine(store, settings, algolia).run_job(job)
     assert store.count_mentions() == 9
 
 
-def test_only_mentions_that_really_match_are_stored(store: Store, make_settings: Callable[..., Settings]) -> None:
+def test_only_mentions_that_really_match_are_stored(
+    store: Store, make_settings: Callable[..., Settings]
+) -> None:
     settings = make_settings()
-    algolia = FakeAlgolia([
-        hn_hit(1, 1_700_000_001, "acme is great"),
-        hn_hit(2, 1_700_000_002, "the acme anvil fell", story_title="x"),  # excluded
-        hn_hit(3, 1_700_000_003, "acmeville is a town", story_title="x"),  # not the word
-        hn_hit(4, 1_700_000_004, "my espresso grinder", story_title="x"),  # category only
-        hn_hit(5, 1_700_000_005, "globex is cheaper", story_title="x"),  # competitor
-    ])
+    algolia = FakeAlgolia(
+        [
+            hn_hit(1, 1_700_000_001, "acme is great"),
+            hn_hit(2, 1_700_000_002, "the acme anvil fell", story_title="x"),  # excluded
+            hn_hit(3, 1_700_000_003, "acmeville is a town", story_title="x"),  # not the word
+            hn_hit(4, 1_700_000_004, "my espresso grinder", story_title="x"),  # category only
+            hn_hit(5, 1_700_000_005, "globex is cheaper", story_title="x"),  # competitor
+        ]
+    )
     _engine(store, settings, algolia).run_job(Job("hackernews", "Acme"))
     stored = {m["external_id"] for m in store.iter_mentions()}
     assert stored == {"1", "4", "5"}
@@ -124,11 +151,15 @@ def test_only_mentions_that_really_match_are_stored(store: Store, make_settings:
     ids=["429", "500", "timeout", "malformed-json"],
 )
 def test_transient_failures_are_survived(
-    store: Store, make_settings: Callable[..., Settings], failure: Callable[[httpx.Request], httpx.Response],
+    store: Store,
+    make_settings: Callable[..., Settings],
+    failure: Callable[[httpx.Request], httpx.Response],
     waits_expected: list[float] | None,
 ) -> None:
     settings = make_settings()
-    algolia = FakeAlgolia([hn_hit(i, 1_700_000_000 + i) for i in range(1, 4)], failures={2: failure})
+    algolia = FakeAlgolia(
+        [hn_hit(i, 1_700_000_000 + i) for i in range(1, 4)], failures={2: failure}
+    )
     waits: list[float] = []
     result = _engine(store, settings, algolia, waits).run_job(Job("hackernews", "Acme"))
     assert result.status == "ok"
@@ -139,23 +170,31 @@ def test_transient_failures_are_survived(
     assert result.counters.rate_limit_waits == 1
 
 
-def test_persistent_failure_is_recorded_and_keeps_what_was_stored(store: Store, make_settings: Callable[..., Settings]) -> None:
+def test_persistent_failure_is_recorded_and_keeps_what_was_stored(
+    store: Store, make_settings: Callable[..., Settings]
+) -> None:
     settings = make_settings()  # max_retries = 2
     down = lambda r: httpx.Response(503, request=r)  # noqa: E731
-    algolia = FakeAlgolia([hn_hit(i, 1_700_000_000 + i) for i in range(1, 6)], failures={2: down, 3: down, 4: down})
+    algolia = FakeAlgolia(
+        [hn_hit(i, 1_700_000_000 + i) for i in range(1, 6)], failures={2: down, 3: down, 4: down}
+    )
     result = _engine(store, settings, algolia).run_job(Job("hackernews", "Acme"))
     assert result.status == "failed"
     assert "503" in (result.message or "")
     assert store.count_mentions() == 2  # the first page was committed with its cursor
     (run,) = store.latest_runs()
-    assert run["status"] == "failed" and run["new"] == 2 and run["errors"] == 1
+    assert run["status"] == "failed"
+    assert run["new"] == 2
+    assert run["errors"] == 1
     # the next run resumes below the committed page and finishes the window
     algolia.failures.clear()
     assert _engine(store, settings, algolia).run_job(Job("hackernews", "Acme")).status == "ok"
     assert store.count_mentions() == 5
 
 
-def test_malformed_records_are_skipped_and_the_run_degraded(store: Store, make_settings: Callable[..., Settings]) -> None:
+def test_malformed_records_are_skipped_and_the_run_degraded(
+    store: Store, make_settings: Callable[..., Settings]
+) -> None:
     settings = make_settings()
     broken = hn_hit(2, 1_700_000_002)
     del broken["created_at_i"]
@@ -169,14 +208,18 @@ def test_malformed_records_are_skipped_and_the_run_degraded(store: Store, make_s
     assert store.count_mentions() == 1
 
 
-def test_a_body_without_hits_fails_the_run_cleanly(store: Store, make_settings: Callable[..., Settings]) -> None:
+def test_a_body_without_hits_fails_the_run_cleanly(
+    store: Store, make_settings: Callable[..., Settings]
+) -> None:
     settings = make_settings()
-    result = _engine(store, settings, lambda r: httpx.Response(200, json={"message": "oops"})).run_job(
-        Job("hackernews", "Acme"))
+    result = _engine(
+        store, settings, lambda r: httpx.Response(200, json={"message": "oops"})
+    ).run_job(Job("hackernews", "Acme"))
     assert result.status == "failed"
     assert "no 'hits' list" in (result.message or "")
 
 
 def test_recordings_have_provenance() -> None:
     text = (Path(REC) / "PROVENANCE.md").read_text()
-    assert "MIT" in text and "santiagobasulto/python-hacker-news" in text
+    assert "MIT" in text
+    assert "santiagobasulto/python-hacker-news" in text

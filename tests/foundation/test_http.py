@@ -9,16 +9,30 @@ from datetime import UTC, datetime, timedelta
 import httpx
 import pytest
 
-from collectors import FatalError, HttpSession, MalformedPayload, RateLimited, RetriableError, RetryPolicy
+from collectors import (
+    FatalError,
+    HttpSession,
+    MalformedPayload,
+    RateLimited,
+    RetriableError,
+    RetryPolicy,
+)
 from collectors.http import RateLimitPolicy
 
 NOW = datetime(2026, 11, 23, 12, 0, tzinfo=UTC)
 
 
-def session(handler: Callable[[httpx.Request], httpx.Response], waits: list[float], **policy: float) -> HttpSession:
+def session(
+    handler: Callable[[httpx.Request], httpx.Response], waits: list[float], **policy: float
+) -> HttpSession:
     client = httpx.Client(base_url="https://api.test", transport=httpx.MockTransport(handler))
-    return HttpSession(client, policy=RetryPolicy(**policy), sleep=waits.append,  # type: ignore[arg-type]
-                       clock=lambda: NOW, rng=random.Random(1))
+    return HttpSession(
+        client,
+        policy=RetryPolicy(**policy),
+        sleep=waits.append,  # type: ignore[arg-type]
+        clock=lambda: NOW,
+        rng=random.Random(1),
+    )
 
 
 def sequence(*responses: httpx.Response | Exception) -> Callable[[httpx.Request], httpx.Response]:
@@ -35,26 +49,38 @@ def sequence(*responses: httpx.Response | Exception) -> Callable[[httpx.Request]
 
 def test_429_waits_as_long_as_retry_after_says() -> None:
     waits: list[float] = []
-    s = session(sequence(httpx.Response(429, headers={"Retry-After": "7"}), httpx.Response(200, json={"ok": 1})), waits)
+    s = session(
+        sequence(
+            httpx.Response(429, headers={"Retry-After": "7"}), httpx.Response(200, json={"ok": 1})
+        ),
+        waits,
+    )
     assert s.get_json("/x") == {"ok": 1}
     assert waits == [7.0]
-    assert s.rate_limit_waits == 1 and s.waited_seconds == 7.0
+    assert s.rate_limit_waits == 1
+    assert s.waited_seconds == 7.0
 
 
 def test_retry_after_as_http_date() -> None:
     when = (NOW + timedelta(seconds=30)).strftime("%a, %d %b %Y %H:%M:%S GMT")
     waits: list[float] = []
-    s = session(sequence(httpx.Response(429, headers={"Retry-After": when}), httpx.Response(200, json={})), waits)
+    s = session(
+        sequence(httpx.Response(429, headers={"Retry-After": when}), httpx.Response(200, json={})),
+        waits,
+    )
     s.get_json("/x")
     assert waits == [30.0]
 
 
 def test_5xx_is_retried_with_growing_jittered_backoff() -> None:
     waits: list[float] = []
-    s = session(sequence(httpx.Response(502), httpx.Response(503), httpx.Response(200, json=[1])), waits)
+    s = session(
+        sequence(httpx.Response(502), httpx.Response(503), httpx.Response(200, json=[1])), waits
+    )
     assert s.get_json("/x") == [1]
     assert len(waits) == 2
-    assert 0.5 <= waits[0] <= 1.0 and 1.0 <= waits[1] <= 2.0
+    assert 0.5 <= waits[0] <= 1.0
+    assert 1.0 <= waits[1] <= 2.0
 
 
 def test_timeouts_are_retried_then_given_up() -> None:
@@ -91,10 +117,15 @@ def test_a_wait_longer_than_allowed_ends_the_run() -> None:
 def test_spent_budget_pauses_before_the_next_request() -> None:
     waits: list[float] = []
     reset = (NOW + timedelta(seconds=42)).isoformat()
-    s = session(sequence(
-        httpx.Response(200, json={}, headers={"X-RateLimit-Remaining": "0", "X-RateLimit-Reset": reset}),
-        httpx.Response(200, json={}),
-    ), waits)
+    s = session(
+        sequence(
+            httpx.Response(
+                200, json={}, headers={"X-RateLimit-Remaining": "0", "X-RateLimit-Reset": reset}
+            ),
+            httpx.Response(200, json={}),
+        ),
+        waits,
+    )
     s.get("/a")
     assert waits == []
     s.get("/b")

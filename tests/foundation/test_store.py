@@ -26,7 +26,11 @@ def any_store(request: pytest.FixtureRequest, store: Store) -> Iterator[Store]:
         pytest.skip("GRAPEVINE_TEST_POSTGRES_URL not set (.ci/run starts a PostgreSQL)")
     pg = open_store(PG_URL)
     with pg.engine.begin() as conn:
-        conn.execute(text("TRUNCATE mentions, matches, labels, cursors, runs, alerts, alert_deliveries, meta RESTART IDENTITY CASCADE"))
+        conn.execute(
+            text(
+                "TRUNCATE mentions, matches, labels, cursors, runs, alerts, alert_deliveries, meta RESTART IDENTITY CASCADE"
+            )
+        )
     yield pg
     pg.engine.dispose()
 
@@ -59,8 +63,12 @@ def test_upsert_is_idempotent_and_counts_new_and_duplicates(any_store: Store) ->
 
 
 def test_engagement_refreshes_but_deleted_is_never_resurrected(any_store: Store) -> None:
-    any_store.save_page([mention("1", score=1, deleted=True)], {("hackernews", "1"): [Match("Acme")]})
-    any_store.save_page([mention("1", score=9, deleted=False)], {("hackernews", "1"): [Match("Acme")]})
+    any_store.save_page(
+        [mention("1", score=1, deleted=True)], {("hackernews", "1"): [Match("Acme")]}
+    )
+    any_store.save_page(
+        [mention("1", score=9, deleted=False)], {("hackernews", "1"): [Match("Acme")]}
+    )
     with any_store.engine.connect() as conn:
         row = conn.execute(select(mentions.c.score, mentions.c.deleted)).one()
     assert row.score == 9
@@ -81,12 +89,18 @@ def test_mentions_and_cursor_commit_together(store: Store, monkeypatch: pytest.M
 
     monkeypatch.setattr(store, "_put_cursor", explode)
     with pytest.raises(RuntimeError):
-        store.save_page([mention("1")], {("hackernews", "1"): [Match("Acme")]},
-                        cursor=("hackernews", "Acme", {"since": 5}))
+        store.save_page(
+            [mention("1")],
+            {("hackernews", "1"): [Match("Acme")]},
+            cursor=("hackernews", "Acme", {"since": 5}),
+        )
     assert store.count_mentions() == 0  # rolled back with the cursor
     monkeypatch.undo()
-    store.save_page([mention("1")], {("hackernews", "1"): [Match("Acme")]},
-                    cursor=("hackernews", "Acme", {"since": 5}))
+    store.save_page(
+        [mention("1")],
+        {("hackernews", "1"): [Match("Acme")]},
+        cursor=("hackernews", "Acme", {"since": 5}),
+    )
     assert store.count_mentions() == 1
     assert store.get_cursor("hackernews", "Acme") == {"since": 5}
 
@@ -107,4 +121,4 @@ def test_meta_is_set_once(store: Store) -> None:
 
 def test_naive_datetimes_are_refused() -> None:
     with pytest.raises(ValueError, match="timezone-aware"):
-        mention("1", created_at=datetime(2026, 1, 1))  # noqa: DTZ001
+        mention("1", created_at=datetime(2026, 1, 1))
