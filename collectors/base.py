@@ -15,6 +15,7 @@ import dataclasses
 from collections.abc import Callable, Iterator, Sequence
 from typing import Any, ClassVar, TypeVar
 
+import httpx
 from pydantic import BaseModel, ConfigDict, ValidationError
 
 from collectors.errors import ConfigurationError
@@ -84,6 +85,15 @@ class Collector(abc.ABC):
     def replay_routes(cls) -> Sequence[Route]:
         """The bundled recordings that stand in for the API when offline."""
         return ()
+
+    @classmethod
+    def replay_transport(cls, base_url: str) -> httpx.BaseTransport:
+        """The transport that replays this source offline: its :meth:`replay_routes` by
+        default; sources whose recordings are whole cassettes (Reddit, Mastodon, Bluesky)
+        serve those instead, headers and all."""
+        from collectors.replay import replay_transport  # replay imports Route from here
+
+        return replay_transport(cls.name, base_url, cls.replay_routes())
 
 
 REGISTRY: dict[str, type[Collector]] = {}

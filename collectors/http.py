@@ -15,7 +15,7 @@ import random
 from collections.abc import Callable, Mapping
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
-from typing import Any
+from typing import Any, TypeVar
 
 import httpx
 
@@ -27,12 +27,23 @@ from collectors.errors import (
     error_for_response,
 )
 
-__all__ = ["HttpSession", "RateLimitPolicy", "RetryPolicy", "expect_mapping"]
+__all__ = [
+    "Classify",
+    "HttpSession",
+    "RateLimitPolicy",
+    "RetryPolicy",
+    "decode_json",
+    "expect_mapping",
+]
 
 log = logging.getLogger(__name__)
 
 Clock = Callable[[], datetime]
 Sleep = Callable[[float], None]
+#: An API's own reading of a failed response (e.g. Stack Exchange's error bodies), tried
+#: before the status mapping of :func:`~collectors.errors.error_for_response`.
+Classify = Callable[[httpx.Response], CollectorError | None]
+T = TypeVar("T")
 
 
 @dataclasses.dataclass(frozen=True)
@@ -131,8 +142,12 @@ class HttpSession:
         sleep: Sleep,
         clock: Clock,
         rng: random.Random | None = None,
+        replay: bool = False,
     ) -> None:
         self.client = client
+        #: True when the engine serves bundled recordings instead of the API: a source
+        #: that needs credentials runs without them then (nothing reaches the network).
+        self.replay = replay
         self.policy = policy or RetryPolicy()
         self.rate_limits = RateLimitPolicy(clock)
         self.clock = clock
@@ -162,8 +177,14 @@ class HttpSession:
         """Make the next request wait at least ``seconds`` (an API's body-level backoff)."""
         self._deferred = max(self._deferred, seconds)
 
-    def request(self, method: str, url: str, **kwargs: Any) -> httpx.Response:
-        """Send with retries; return a successful response or raise a CollectorError."""
+    def request(
+        self, method: str, url: str, *, classify: Classify | None = None, **kwargs: Any
+    ) -> httpx.Response:
+        """Send with retries; return a successful response or raise a CollectorError.
+
+        ``classify`` lets a collector read its API's error bodies first; whatever it
+        returns (or the status mapping, if it returns None) decides retry or stop.
+        """
         attempt = 0
         while True:
             if self._deferred > 0:
@@ -173,7 +194,9 @@ class HttpSession:
                 self.requests += 1
                 response = self.client.request(method, url, **kwargs)
                 response.read()
-                error = error_for_response(response, self.rate_limits.retry_after(response))
+                error = classify(response) if classify is not None else None
+                if error is None:
+                    error = error_for_response(response, self.rate_limits.retry_after(response))
             except httpx.TimeoutException as exc:
                 error = RetriableError(f"timed out: {type(exc).__name__}", request=exc.request)
             except httpx.TransportError as exc:
@@ -203,21 +226,37 @@ class HttpSession:
 
     def get_json(self, url: str, params: Mapping[str, Any] | None = None, **kwargs: Any) -> Any:
         """GET and decode JSON; a body that is not JSON is retried, then raised as malformed."""
+        return self.fetch_parsed("GET", url, decode_json, params=params, **kwargs)
+
+    def fetch_parsed(
+        self, method: str, url: str, parse: Callable[[httpx.Response], T], **kwargs: Any
+    ) -> T:
+        """Send, then parse the body with ``parse``; a :class:`MalformedPayload` from the
+        parser (an HTML error page where XML or JSON was due) is retried with backoff,
+        then raised. JSON, XML and feed sources share this one retry loop."""
         attempt = 0
         while True:
-            response = self.get(url, params, **kwargs)
+            response = self.request(method, url, **kwargs)
             try:
-                return response.json()
-            except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-                error: CollectorError = MalformedPayload(
-                    f"response is not JSON ({exc.__class__.__name__}: {exc}); "
-                    f"starts with {response.text[:80]!r}",
-                    request=response.request,
-                )
+                return parse(response)
+            except MalformedPayload as exc:
+                error = exc
             if attempt >= self.policy.max_retries:
                 raise error
             self.wait(self.policy.backoff(attempt, self._rng), str(error))
             attempt += 1
+
+
+def decode_json(response: httpx.Response) -> Any:
+    """The JSON body of a response, or :class:`MalformedPayload` naming what came instead."""
+    try:
+        return response.json()
+    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+        raise MalformedPayload(
+            f"response is not JSON ({exc.__class__.__name__}: {exc}); "
+            f"starts with {response.text[:80]!r}",
+            request=response.request,
+        ) from None
 
 
 def expect_mapping(payload: Any, what: str, request: httpx.Request | None = None) -> dict[str, Any]:

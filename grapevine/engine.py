@@ -22,7 +22,6 @@ import httpx
 from collectors import REGISTRY, Collector, CollectorError, ConfigurationError, HttpSession
 from collectors.base import Search
 from collectors.http import RetryPolicy
-from collectors.replay import replay_transport
 from config import Brand, Settings
 from config.secrets import redact
 from grapevine.mention import Mention, Page
@@ -140,14 +139,20 @@ class Engine:
     ) -> HttpSession:
         c = self.settings.collect
         policy = RetryPolicy(max_retries=c.max_retries, max_wait=c.max_wait_seconds)
-        return HttpSession(client, policy=policy, sleep=self._sleep, clock=self._clock)
+        return HttpSession(
+            client,
+            policy=policy,
+            sleep=self._sleep,
+            clock=self._clock,
+            replay=source in self.replay,
+        )
 
     def _client(self, source: str, collector: type[Collector]) -> httpx.Client:
         settings = self.settings.sources.get(source)
         base_url = (settings.base_url if settings else None) or collector.default_base_url
         transport = self._transports.get(source)
         if transport is None and source in self.replay:
-            transport = replay_transport(source, base_url, collector.replay_routes())
+            transport = collector.replay_transport(base_url)
         return httpx.Client(
             base_url=base_url,
             transport=transport,
