@@ -162,7 +162,7 @@ def _print_results(results: Sequence[RunResult]) -> None:
     table = Table(title="Collection", show_lines=False)
     for col in ("source", "brand", "status", "new", "already stored", "skipped", "waits", "note"):
         table.add_column(col)
-    colours = {"ok": "green", "degraded": "yellow", "failed": "red", "stopped": "yellow"}
+    colours = {"ok": "green", "degraded": "yellow", "failed": "red", "stopped": "yellow", "disabled": "dim"}
     for r in results:
         c = r.counters
         table.add_row(
@@ -242,7 +242,7 @@ def collect(
         results = run_jobs(engine, jobs)
         _print_results(results)
         console.print(f"{store.count_mentions()} mentions in the store.")
-        if results and all(r.status == "failed" for r in results):
+        if results and all(r.status in {"failed", "disabled"} for r in results):
             raise typer.Exit(1)
         return
     from grapevine.scheduler import run_scheduler
@@ -380,6 +380,15 @@ def status(config: ConfigOption = None, database_url: DatabaseOption = None) -> 
 
 
 # --- area commands ---
+from nlp.commands import register as register_nlp  # noqa: E402
+
+register_nlp(app)  # train, classify, label
+from grapevine.export.commands import export_command  # noqa: E402
+
+app.command("export")(export_command)
+from grapevine.alerts.commands import alerts_app  # noqa: E402
+
+app.add_typer(alerts_app, name="alerts")
 
 
 def main() -> None:

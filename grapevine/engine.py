@@ -53,7 +53,7 @@ class Job:
 class RunResult:
     job: Job
     run_id: int
-    status: str  # ok, degraded, failed, stopped
+    status: str  # ok, degraded, failed, stopped, disabled (missing configuration or credentials)
     counters: RunCounters
     message: str | None = None
     replay: bool = False
@@ -201,6 +201,10 @@ class Engine:
                     self.store.put_cursor(job.source, job.brand, last_cursor)
             if status == "ok" and counters.skipped:
                 status = "degraded"
+        except ConfigurationError as exc:
+            # Not a failure of the API: the source cannot run until someone configures it.
+            status, message = "disabled", f"not configured: {exc}"
+            log.warning("%s is disabled: %s", job.id, redact(str(exc)))
         except CollectorError as exc:
             status, message = "failed", f"{type(exc).__name__}: {exc}"
             counters.errors += 1

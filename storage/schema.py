@@ -101,6 +101,9 @@ mentions = Table(
     Index("ix_mentions_source_created_at", "source", "created_at"),
     Index("ix_mentions_author", "author"),
     Index("ix_mentions_thread_id", "thread_id"),
+    # 0002_scoring: the replies to a mention (a complaint answered by an own account)
+    Index("ix_mentions_source_parent_id", "source", "parent_id"),
+    Index("ix_mentions_source_thread_id", "source", "thread_id"),
 )
 
 matches = Table(
@@ -132,6 +135,7 @@ labels = Table(
     Column("labelled_at", UTCDateTime, nullable=False),
     UniqueConstraint("mention_id", "model_version", name="uq_labels_mention_model_version"),
     Index("ix_labels_model_version", "model_version"),
+    Index("ix_labels_labelled_at", "labelled_at"),  # 0002_scoring: the newest model version
 )
 
 cursors = Table(
@@ -151,7 +155,7 @@ runs = Table(
     Column("scope", String(200), nullable=False),
     Column("started_at", UTCDateTime, nullable=False),
     Column("finished_at", UTCDateTime),
-    # running, ok, degraded (some records skipped), failed, interrupted
+    # running, ok, degraded (records skipped), failed, stopped, disabled (not configured), interrupted
     Column("status", String(16), nullable=False),
     Column("new", Integer, nullable=False, default=0),
     Column("duplicates", Integer, nullable=False, default=0),

@@ -164,7 +164,7 @@ def test_without_an_app_password_the_source_fails_clearly(
     never = httpx.MockTransport(lambda r: pytest.fail("no request expected"))
     engine = Engine(store, demo_settings(tmp_path), transports={"bluesky": never}, sleep=[].append)
     result = engine.run_job(engine.jobs(["bluesky"], ["Waymo"])[0])
-    assert result.status == "failed"
+    assert result.status == "disabled"
     assert "BLUESKY_APP_PASSWORD" in (result.message or "")
     with pytest.raises(ConfigurationError):
         list(Bluesky().collect(session(never, "bluesky", replay=False), Search(["x"]), None))

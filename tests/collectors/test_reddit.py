@@ -88,8 +88,8 @@ def test_without_credentials_the_source_fails_with_a_clear_message(
     never = httpx.MockTransport(lambda r: pytest.fail(f"no request expected: {r.url}"))
     engine = Engine(store, settings, transports={"reddit": never}, sleep=[].append)
     result = engine.run_job(engine.jobs(["reddit"], ["Waymo"])[0])
-    assert result.status == "failed"
-    assert "ConfigurationError" in (result.message or "")
+    assert result.status == "disabled"
+    assert "not configured" in (result.message or "")
     assert "REDDIT_CLIENT_ID" in (result.message or "")
     with pytest.raises(ConfigurationError):
         list(Reddit().collect(session(never, "reddit", replay=False), Search(["x"]), None))
