@@ -51,6 +51,11 @@ def area_jobs(settings: Settings, store: Store) -> list[AreaJob]:
     """Classification and alerting jobs, when those areas are installed and configured."""
     jobs: list[AreaJob] = []
     # --- area scheduler jobs ---
+    from grapevine.alerts.schedule import alert_jobs
+    from nlp.labeller import labelling_job
+
+    jobs.append(labelling_job(settings, store))  # label new mentions
+    jobs.extend(alert_jobs(settings, store))  # check rules hourly, deliver the outbox
     return jobs
 
 

@@ -1,0 +1,105 @@
+"""Slack incoming webhooks: a Block Kit message with the key figure, up to three example
+mentions and a link to the dashboard."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from typing import Any
+
+import httpx
+
+from config import get_secret
+from grapevine.alerts.channels.errors import DeliveryError
+from grapevine.alerts.channels.http import post
+from grapevine.alerts.channels.render import example_line, text_body
+from grapevine.alerts.config import SlackChannel
+
+__all__ = ["send_slack", "slack_message"]
+
+_MAX_EXAMPLES = 3
+
+
+def _mrkdwn(text: Any) -> str:
+    """Slack's escaping: only &, < and > are special in mrkdwn text."""
+    return str(text).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def _link(url: str, label: str) -> str:
+    return f"<{url.replace('|', '%7C').replace('>', '%3E')}|{_mrkdwn(label)}>"
+
+
+def slack_message(payload: Mapping[str, Any]) -> dict[str, Any]:
+    """The Block Kit message for ``payload`` (``text`` is the notification fallback)."""
+    title = str(payload.get("title", "Grapevine alert"))
+    link = str(payload.get("link", ""))
+    if payload.get("kind") == "digest":
+        return {
+            "text": title,
+            "blocks": [
+                {"type": "header", "text": {"type": "plain_text", "text": title[:150]}},
+                {
+                    "type": "section",
+                    "text": {"type": "mrkdwn", "text": _mrkdwn(text_body(payload))[:2900]},
+                },
+            ],
+        }
+    figure = payload.get("figure") or {}
+    blocks: list[dict[str, Any]] = [
+        {"type": "header", "text": {"type": "plain_text", "text": title[:150]}},
+        {
+            "type": "section",
+            "fields": [
+                {
+                    "type": "mrkdwn",
+                    "text": f"*{_mrkdwn(figure.get('label', ''))}*\n{_mrkdwn(figure.get('value', ''))}",
+                },
+                {"type": "mrkdwn", "text": f"*Brand*\n{_mrkdwn(payload.get('brand', ''))}"},
+            ],
+        },
+        {
+            "type": "section",
+            "text": {"type": "mrkdwn", "text": _mrkdwn(payload.get("summary", ""))[:2900]},
+        },
+    ]
+    examples = [e for e in payload.get("examples") or [] if isinstance(e, Mapping)]
+    if examples:
+        blocks.append({"type": "divider"})
+    for e in examples[:_MAX_EXAMPLES]:
+        where = example_line(e)
+        source = _link(str(e["url"]), where) if e.get("url") else _mrkdwn(where)
+        quote = _mrkdwn(e.get("text", ""))[:2500]
+        blocks.append(
+            {"type": "section", "text": {"type": "mrkdwn", "text": f">{quote}\n{source}"}}
+        )
+    if link:
+        blocks.append(
+            {
+                "type": "actions",
+                "elements": [
+                    {
+                        "type": "button",
+                        "text": {"type": "plain_text", "text": "Open in Grapevine"},
+                        "url": link,
+                    }
+                ],
+            }
+        )
+    return {"text": title, "blocks": blocks}
+
+
+def send_slack(channel: SlackChannel, payload: Mapping[str, Any], *, client: httpx.Client) -> None:
+    url = get_secret(channel.url_env)
+    if url is None:
+        raise DeliveryError(
+            f"the Slack webhook variable {channel.url_env} is not set in the environment"
+        )
+    body = json.dumps(slack_message(payload), ensure_ascii=False).encode("utf-8")
+    post(
+        client,
+        url.get_secret_value(),
+        content=body,
+        headers={},
+        timeout=channel.timeout_seconds,
+        what="Slack webhook",
+    )

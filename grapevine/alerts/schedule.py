@@ -1,0 +1,42 @@
+"""The two scheduler jobs the alerts area needs, for ``grapevine.scheduler.area_jobs``.
+
+The rule check runs every ``[alerts] every`` (hourly: the spike rule compares 24 h
+windows); the outbox is drained every ``deliver_every`` (a minute), so a retry's backoff is
+honoured to the minute and an alert fired by ``grapevine alerts check --no-deliver`` or a
+crashed process goes out soon after.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import UTC, datetime
+
+from config import Settings
+from grapevine.alerts.check import run_alert_check
+from grapevine.alerts.config import alerts_settings
+from grapevine.alerts.deliver import deliver_pending
+from grapevine.scheduler import AreaJob
+from storage import Store
+
+__all__ = ["alert_jobs"]
+
+
+def _utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+def alert_jobs(
+    settings: Settings, store: Store, *, clock: Callable[[], datetime] = _utcnow
+) -> list[AreaJob]:
+    """``alerts-check`` and ``alerts-deliver``, or nothing when ``[alerts] enabled = false``."""
+    cfg = alerts_settings(settings)
+    if not cfg.enabled:
+        return []
+    return [
+        AreaJob("alerts-check", cfg.every, lambda: run_alert_check(store, settings, now=clock())),
+        AreaJob(
+            "alerts-deliver",
+            cfg.deliver_every,
+            lambda: deliver_pending(store, settings, now=clock()),
+        ),
+    ]
