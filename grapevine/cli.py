@@ -194,8 +194,10 @@ def init(config: ConfigOption = None, database_url: DatabaseOption = None) -> No
 
 
 def _init_hooks(store: Store) -> None:
-    """Per-installation set-up the areas need (e.g. the export pseudonym secret)."""
-    # --- area init hooks ---
+    """Per-installation set-up the areas need."""
+    from grapevine.export import ensure_installation_secret
+
+    ensure_installation_secret(store)  # the key behind research exports' author pseudonyms
 
 
 @app.command()
