@@ -1,0 +1,115 @@
+"""Time the scoring queries on a generated store of 1,000,000 mentions (SQLite).
+
+    python benchmarks/scoring.py [--n 1000000] [--db /tmp/grapevine-scoring-bench.db]
+                                 [--days 30] [--repeat 3] [--topics]
+
+The store is made by ``benchmarks/synthetic.py`` the first time (a few minutes) and kept.
+Each figure is computed ``--repeat`` times on a warm connection; the best and the median
+wall times are printed, with the 1-second target. ``--topics`` also times complaint topics
+(embedding up to ``[scoring.topics] max_texts`` complaints on the CPU — not a 1-second job).
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib.util
+import statistics
+import sys
+import time
+from collections.abc import Callable
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+# Run as a script, this folder comes first on sys.path, and this file is named like the
+# package it measures: put the repository root there instead.
+REPO = Path(__file__).resolve().parent.parent
+if sys.path and Path(sys.path[0] or ".").resolve() == REPO / "benchmarks":
+    sys.path[0] = str(REPO)
+elif str(REPO) not in sys.path:
+    sys.path.insert(0, str(REPO))
+
+import scoring  # noqa: E402
+from storage import open_store  # noqa: E402
+
+
+def _load_synthetic() -> Any:
+    spec = importlib.util.spec_from_file_location(
+        "_bench_synthetic", Path(__file__).with_name("synthetic.py")
+    )
+    if spec is None or spec.loader is None:
+        raise ImportError("benchmarks/synthetic.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+synthetic = _load_synthetic()
+
+TARGET_S = 1.0
+
+
+def _time(fn: Callable[[], Any], repeat: int) -> tuple[float, float, Any]:
+    times = []
+    result = None
+    for _ in range(repeat):
+        began = time.perf_counter()
+        result = fn()
+        times.append(time.perf_counter() - began)
+    return min(times), statistics.median(times), result
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--n", type=int, default=1_000_000)
+    parser.add_argument("--db", type=Path, default=Path("/tmp/grapevine-scoring-bench.db"))
+    parser.add_argument("--days", type=int, default=30, help="length of the period")
+    parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--topics", action="store_true")
+    args = parser.parse_args(argv)
+    url = f"sqlite:///{args.db}"
+    if not args.db.exists():
+        print(f"generating {args.n:,} mentions into {args.db} ...", flush=True)
+        began = time.perf_counter()
+        synthetic.generate_store(url, args.n, seed=7)
+        print(f"  done in {time.perf_counter() - began:.0f} s", flush=True)
+    store = open_store(url)  # migrates (adds scoring's indexes to an older store)
+    settings = synthetic.synthetic_settings(url)
+    period = scoring.Period.ending(synthetic.END, timedelta(days=args.days))
+    with store.engine.connect() as conn:
+        total = conn.exec_driver_sql("SELECT count(*) FROM mentions").scalar_one()
+        print(f"store: {total:,} mentions; period {period.start:%Y-%m-%d} – {period.end:%Y-%m-%d}")
+        print(f"{'figure':<22}{'best s':>9}{'median s':>10}  target < {TARGET_S:.0f} s")
+        jobs: list[tuple[str, Callable[[], Any]]] = [
+            ("overview", lambda: scoring.brand_overview(conn, settings, "Acme", period)),
+            ("word-of-mouth", lambda: scoring.word_of_mouth(conn, settings, "Acme", period)),
+            ("complaints", lambda: scoring.complaint_behaviour(conn, settings, "Acme", period)),
+            ("hotspots", lambda: scoring.community_hotspots(conn, settings, "Acme", period)),
+            ("quality mix", lambda: scoring.quality_mix(conn, settings, "Acme", period)),
+            ("engagement depth", lambda: scoring.engagement_depth(conn, settings, "Acme", period)),
+        ]
+        if args.topics:
+            jobs.append(
+                (
+                    "complaint topics",
+                    lambda: scoring.complaint_topics(conn, settings, "Acme", period),
+                )
+            )
+        slow = []
+        for name, job in jobs:
+            best, med, result = _time(job, 1 if name == "complaint topics" else args.repeat)
+            flag = "ok" if best < TARGET_S else "SLOW"
+            if best >= TARGET_S and name in {"overview", "word-of-mouth", "complaints", "hotspots"}:
+                slow.append(name)
+            print(f"{name:<22}{best:>9.3f}{med:>10.3f}  {flag}", flush=True)
+            if name == "overview":
+                print(f"    {result.total.current:,} Acme mentions, NSS {result.nss.current:.1f}")
+            if name == "complaint topics":
+                for t in result:
+                    print(f"    {t.size:>5}  {', '.join(t.terms)}")
+    store.engine.dispose()
+    return 1 if slow else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,336 @@
+"""Complaint behaviour: how often customers complain, to whom, and whether anyone answers.
+
+A complaint is an organic brand mention whose label gives a complaint probability at or above
+``[scoring] complaint_threshold`` (a classifier's call, not negative sentiment). A reply is a
+mention by one of the brand's own accounts (stored with a ``role='own'`` match) on the same
+source whose ``parent_id`` or ``thread_id`` is the complaint's ``external_id`` — a comment
+under it, an answer in its thread, a developer reply to a review.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import (
+    ColumnElement,
+    Connection,
+    Engine,
+    case,
+    exists,
+    false,
+    func,
+    literal,
+    or_,
+    select,
+)
+
+from config.settings import Brand, Settings
+from scoring import metrics
+from scoring.queries import (
+    BrandScope,
+    L,
+    M,
+    X,
+    connect,
+    engagement_expr,
+    resolve_model_version,
+)
+from scoring.records import (
+    NO_FILTERS,
+    ChannelSplit,
+    Comparison,
+    ComplaintBehaviour,
+    MentionFilters,
+    Period,
+    QueuedComplaint,
+)
+from scoring.settings import ScoringSettings, scoring_settings
+
+__all__ = [
+    "ComplaintRow",
+    "OwnPost",
+    "complaint_behaviour",
+    "complaint_channel",
+    "complaint_rows",
+    "first_replies",
+    "own_posts",
+    "replied_expr",
+    "replies_to_own_expr",
+]
+
+Key = tuple[str, str]  # (source, external_id)
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class ComplaintRow:
+    mention_id: int
+    source: str
+    external_id: str
+    community: str | None
+    author: str | None
+    created_at: datetime
+    parent_id: str | None
+    engagement: int
+    complaint: float
+    addressed: bool
+    replies_to_own: bool
+
+    @property
+    def key(self) -> Key:
+        return (self.source, self.external_id)
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class OwnPost:
+    """A mention written by one of the brand's own accounts."""
+
+    source: str
+    external_id: str
+    parent_id: str | None
+    thread_id: str | None
+    created_at: datetime
+
+
+def complaint_channel(
+    community: str | None,
+    own_communities: Iterable[str],
+    addressed: bool,
+    replies_to_own: bool,
+) -> str:
+    """``"company"`` when the complaint is made in a community the brand runs, addressed to
+    one of its own accounts (an @handle in the text) or posted as a reply to one of its own
+    posts; otherwise ``"peers"`` (third-party forums, reviews)."""
+    own = {c.casefold() for c in own_communities}
+    if (community is not None and community.casefold() in own) or addressed or replies_to_own:
+        return "company"
+    return "peers"
+
+
+def first_replies(
+    complaints: Sequence[tuple[Key, datetime]], replies: Sequence[OwnPost]
+) -> dict[Key, datetime]:
+    """The time of the first own-account reply to each complaint that has one.
+
+    A reply counts when it is on the same source and points at the complaint through its
+    ``parent_id`` or ``thread_id`` (so it was written after it; a reply stamped earlier
+    is clock skew between sources' timestamps and is dated at the complaint, delay 0).
+    """
+    by_target: dict[Key, list[datetime]] = defaultdict(list)
+    for r in replies:
+        for target in {r.parent_id, r.thread_id}:
+            if target is not None:
+                by_target[(r.source, target)].append(r.created_at)
+    for times in by_target.values():
+        times.sort()
+    out: dict[Key, datetime] = {}
+    for key, created in complaints:
+        found = by_target.get(key)
+        if found:
+            out[key] = max(found[0], created)
+    return out
+
+
+def _addressed_expr(brand: Brand) -> Any:
+    handles = sorted({h.casefold().lstrip("@") for hs in brand.own_accounts.values() for h in hs})
+    if not handles:
+        return literal(False)
+    lowered = func.lower(M.c.text)
+    return or_(*(lowered.contains(f"@{h}", autoescape=True) for h in handles))
+
+
+def _is_own(brand: str, mention_id: Any) -> ColumnElement[bool]:
+    own = X.alias("own_match")
+    return exists().where(own.c.mention_id == mention_id, own.c.brand == brand, own.c.role == "own")
+
+
+# The subqueries below are nested EXISTS on purpose: with the own-match check in its own
+# subquery, SQLite (which has no statistics on a fresh store) cannot choose to start from
+# "every own match of the brand" and must probe the indexed reply/parent lookup first.
+
+
+def replies_to_own_expr(brand: str) -> ColumnElement[bool]:
+    """Whether the mention replies to a post by the brand's own accounts (same source)."""
+    parent = M.alias("parent")
+    return exists().where(
+        parent.c.source == M.c.source,
+        parent.c.external_id == M.c.parent_id,
+        _is_own(brand, parent.c.id),
+    )
+
+
+def replied_expr(brand: str) -> ColumnElement[bool]:
+    """SQL twin of :func:`first_replies`: an own-account reply exists for the mention.
+
+    Two probes of the ``(source, parent_id)`` and ``(source, thread_id)`` indexes per
+    mention, then each reply's ``own`` match by primary key.
+    """
+    reply = M.alias("reply")
+
+    def replied_via(column: Any) -> ColumnElement[bool]:
+        return exists().where(
+            reply.c.source == M.c.source,
+            column == M.c.external_id,
+            _is_own(brand, reply.c.id),
+        )
+
+    return or_(replied_via(reply.c.parent_id), replied_via(reply.c.thread_id))
+
+
+def complaint_rows(
+    conn: Connection, scope: BrandScope, brand: Brand, cfg: ScoringSettings
+) -> list[ComplaintRow]:
+    """Every complaint in ``scope`` (organic brand mentions labelled as complaints)."""
+    stmt = scope.select(
+        M.c.id,
+        M.c.source,
+        M.c.external_id,
+        M.c.community,
+        M.c.author,
+        M.c.created_at,
+        M.c.parent_id,
+        engagement_expr(cfg).label("engagement"),
+        L.c.complaint,
+        _addressed_expr(brand).label("addressed"),
+        replies_to_own_expr(brand.name).label("replies_to_own"),
+    ).where(L.c.complaint >= cfg.complaint_threshold)
+    return [
+        ComplaintRow(
+            int(r.id),
+            r.source,
+            r.external_id,
+            r.community,
+            r.author,
+            r.created_at,
+            r.parent_id,
+            int(r.engagement or 0),
+            float(r.complaint),
+            bool(r.addressed),
+            bool(r.replies_to_own),
+        )
+        for r in conn.execute(stmt)
+    ]
+
+
+def own_posts(
+    conn: Connection, brand: str, filters: MentionFilters, since: datetime
+) -> list[OwnPost]:
+    """What the brand's own accounts wrote since ``since`` (the replies a complaint made
+    after ``since`` could have received; a small set: the brand's own voice)."""
+    stmt = (
+        select(M.c.source, M.c.external_id, M.c.parent_id, M.c.thread_id, M.c.created_at)
+        .select_from(X.join(M, M.c.id == X.c.mention_id))
+        .where(
+            X.c.brand == brand,
+            X.c.role == "own",
+            X.c.created_at >= since,
+            M.c.deleted == false(),
+        )
+    )
+    if filters.sources:
+        stmt = stmt.where(M.c.source.in_(filters.sources))
+    return [OwnPost(*r) for r in conn.execute(stmt)]
+
+
+def _counts(conn: Connection, scope: BrandScope, cfg: ScoringSettings) -> tuple[int, int]:
+    """(complaints, organic denominator) in ``scope``."""
+    is_complaint = func.sum(case((L.c.complaint >= cfg.complaint_threshold, 1), else_=0))
+    denominator = func.count() if cfg.complaint_rate_denominator == "all" else func.count(L.c.id)
+    row = conn.execute(scope.select(is_complaint, denominator)).one()
+    return int(row[0] or 0), int(row[1] or 0)
+
+
+def complaint_behaviour(
+    bind: Engine | Connection,
+    settings: Settings,
+    brand: str,
+    period: Period,
+    *,
+    filters: MentionFilters = NO_FILTERS,
+    model_version: str | None = None,
+    scoring: ScoringSettings | None = None,
+) -> ComplaintBehaviour:
+    """Complaint behaviour for ``brand`` over ``period`` (DESIGN.md §3).
+
+    rate = complaints / organic mentions × 100 (labelled ones by default); channel split
+    to the company vs to peers; response rate = complaints with an own-account reply /
+    complaints × 100 and the median hours to that first reply (replies may come after the
+    period ends); the unanswered queue sorted by engagement, most engaged first.
+    """
+    cfg = scoring or scoring_settings(settings)
+    config_brand = settings.brand(brand)
+    name = config_brand.name
+    with connect(bind) as conn:
+        version = resolve_model_version(conn, model_version)
+        scope = BrandScope([name], ("brand",), period, filters, version, organic_for=name)
+        n_now, organic_now = _counts(conn, scope, cfg)
+        n_before, organic_before = _counts(conn, scope.with_period(period.previous), cfg)
+        rows = complaint_rows(conn, scope, config_brand, cfg)
+        own = own_posts(conn, name, filters, period.start)
+        replied = first_replies([(r.key, r.created_at) for r in rows], own)
+        channels = {
+            r.mention_id: complaint_channel(
+                r.community,
+                config_brand.own_communities,
+                r.addressed,
+                r.replies_to_own,
+            )
+            for r in rows
+        }
+        unanswered = sorted(
+            (r for r in rows if r.key not in replied),
+            key=lambda r: (-r.engagement, -r.complaint, r.created_at, r.mention_id),
+        )
+        queue_rows = unanswered[: cfg.queue_size]
+        texts: dict[int, tuple[str, str | None]] = {}
+        if queue_rows:
+            stmt = select(M.c.id, M.c.text, M.c.url).where(
+                M.c.id.in_([r.mention_id for r in queue_rows])
+            )
+            texts = {int(i): (t, u) for i, t, u in conn.execute(stmt)}
+
+    delays = sorted(
+        (replied[r.key] - r.created_at).total_seconds() / 3600.0 for r in rows if r.key in replied
+    )
+    to_company = sum(1 for c in channels.values() if c == "company")
+    queue = tuple(
+        QueuedComplaint(
+            mention_id=r.mention_id,
+            source=r.source,
+            community=r.community,
+            author=r.author,
+            created_at=r.created_at,
+            text=texts.get(r.mention_id, ("", None))[0],
+            url=texts.get(r.mention_id, ("", None))[1],
+            engagement=r.engagement,
+            complaint=r.complaint,
+            channel=channels[r.mention_id],
+        )
+        for r in queue_rows
+    )
+    answered = len(rows) - len(unanswered)
+    response = metrics.ratio(answered, len(rows))
+    share_company = metrics.ratio(to_company, len(rows))
+    return ComplaintBehaviour(
+        brand=name,
+        period=period,
+        model_version=version,
+        complaints=Comparison.relative(n_now, n_before),
+        rate_pct=Comparison.points(
+            metrics.complaint_rate(n_now, organic_now),
+            metrics.complaint_rate(n_before, organic_before),
+        ),
+        channel=ChannelSplit(
+            to_company=to_company,
+            to_peers=len(rows) - to_company,
+            to_company_pct=None if share_company is None else share_company * 100.0,
+        ),
+        answered=answered,
+        response_rate_pct=None if response is None else response * 100.0,
+        median_first_reply_hours=metrics.median(delays),
+        unanswered=queue,
+        unanswered_total=len(unanswered),
+    )

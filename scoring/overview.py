@@ -1,0 +1,195 @@
+"""Brand overview: volume, NSS, share of voice, engagement per source, language mix.
+
+One grouped query per period returns (day, source, language, sentiment) → (mentions,
+engagement); every overview figure is a fold of those few rows, so the page costs two scans of
+the brand's matches plus one small share-of-voice count.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections import Counter, defaultdict
+from datetime import date, timedelta
+from typing import Literal
+
+from sqlalchemy import Connection, Engine, func
+
+from config.settings import Settings
+from scoring import metrics
+from scoring.queries import (
+    BrandScope,
+    L,
+    M,
+    X,
+    as_date,
+    connect,
+    day_bucket,
+    engagement_expr,
+    language_expr,
+    resolve_model_version,
+)
+from scoring.records import (
+    NO_FILTERS,
+    BrandOverview,
+    Comparison,
+    LanguageShare,
+    MentionFilters,
+    Period,
+    SourceEngagement,
+    VolumePoint,
+)
+from scoring.settings import ScoringSettings, scoring_settings
+
+__all__ = ["brand_overview", "buckets"]
+
+Granularity = Literal["day", "week"]
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class _Cell:
+    day: date
+    source: str
+    language: str
+    sentiment: str | None
+    mentions: int
+    engagement: int
+
+
+def _cells(conn: Connection, scope: BrandScope, scoring: ScoringSettings) -> list[_Cell]:
+    day = day_bucket(X.c.created_at, conn.dialect.name).label("day")
+    lang = language_expr().label("language")
+    stmt = scope.select(
+        day,
+        M.c.source,
+        lang,
+        L.c.sentiment,
+        func.count().label("n"),
+        func.sum(engagement_expr(scoring)).label("eng"),
+    ).group_by(day, M.c.source, lang, L.c.sentiment)
+    return [
+        _Cell(as_date(r.day), r.source, r.language or "und", r.sentiment, int(r.n), int(r.eng or 0))
+        for r in conn.execute(stmt)
+    ]
+
+
+def buckets(
+    daily: Counter[date], period: Period, granularity: Granularity
+) -> tuple[VolumePoint, ...]:
+    """Daily counts laid out over every day (or ISO week, keyed by its Monday) of the period,
+    zeros included, so a chart never skips a quiet day."""
+    first = period.start.date()
+    last = (period.end - timedelta(microseconds=1)).date()
+    out: Counter[date] = Counter()
+    day = first
+    while day <= last:
+        key = day if granularity == "day" else day - timedelta(days=day.weekday())
+        out[key] += daily.get(day, 0)
+        day += timedelta(days=1)
+    return tuple(VolumePoint(k, out[k]) for k in sorted(out))
+
+
+def _nss(cells: list[_Cell]) -> float | None:
+    pos = sum(c.mentions for c in cells if c.sentiment == "positive")
+    neg = sum(c.mentions for c in cells if c.sentiment == "negative")
+    return metrics.net_sentiment_score(pos, neg)
+
+
+def share_of_voice_counts(
+    conn: Connection,
+    names: list[str],
+    period: Period,
+    filters: MentionFilters,
+    model_version: str | None,
+) -> dict[str, int]:
+    """Brand-query mentions of each name in the comparison set (zeros included)."""
+    scope = BrandScope(names, ("brand",), period, filters, model_version)
+    stmt = scope.select(X.c.brand, func.count()).group_by(X.c.brand)
+    counts = dict.fromkeys(names, 0)
+    for brand, n in conn.execute(stmt):
+        counts[str(brand)] = int(n)
+    return counts
+
+
+def brand_overview(
+    bind: Engine | Connection,
+    settings: Settings,
+    brand: str,
+    period: Period,
+    *,
+    filters: MentionFilters = NO_FILTERS,
+    model_version: str | None = None,
+    scoring: ScoringSettings | None = None,
+    granularity: Granularity = "day",
+) -> BrandOverview:
+    """The overview page for ``brand`` over ``period``, each figure beside the previous period.
+
+    Volume = brand-query mentions per day (or ISO week); NSS = (pos − neg)/(pos + neg) × 100
+    over labelled mentions; SoV = mentions(b) / Σ mentions(brand and its configured
+    competitors) × 100; engagement per source (never summed across sources); language mix.
+    """
+    cfg = scoring or scoring_settings(settings)
+    name = settings.brand(brand).name
+    comparison_set = [name, *settings.brand(brand).competitors]
+    with connect(bind) as conn:
+        version = resolve_model_version(conn, model_version)
+        scope = BrandScope([name], ("brand",), period, filters, version)
+        now = _cells(conn, scope, cfg)
+        before = _cells(conn, scope.with_period(period.previous), cfg)
+        sov_now = share_of_voice_counts(conn, comparison_set, period, filters, version)
+        sov_before = share_of_voice_counts(conn, comparison_set, period.previous, filters, version)
+
+    daily_now: Counter[date] = Counter()
+    daily_before: Counter[date] = Counter()
+    for c in now:
+        daily_now[c.day] += c.mentions
+    for c in before:
+        daily_before[c.day] += c.mentions
+
+    per_source: dict[str, list[int]] = defaultdict(lambda: [0, 0, 0, 0])
+    for c in now:
+        per_source[c.source][0] += c.mentions
+        per_source[c.source][1] += c.engagement
+    for c in before:
+        per_source[c.source][2] += c.mentions
+        per_source[c.source][3] += c.engagement
+    engagement = tuple(
+        SourceEngagement(
+            source=s,
+            mentions=v[0],
+            engagement=v[1],
+            mean_engagement=metrics.ratio(v[1], v[0]),
+            previous_mentions=v[2],
+            previous_engagement=v[3],
+        )
+        for s, v in sorted(per_source.items())
+    )
+
+    lang_now: Counter[str] = Counter()
+    lang_before: Counter[str] = Counter()
+    for c in now:
+        lang_now[c.language] += c.mentions
+    for c in before:
+        lang_before[c.language] += c.mentions
+    lang_share = metrics.shares(lang_now)
+    languages = tuple(
+        LanguageShare(lang, lang_now[lang], lang_share.get(lang, 0.0), lang_before[lang])
+        for lang in sorted(set(lang_now) | set(lang_before), key=lambda k: (-lang_now[k], k))
+    )
+
+    total_now = sum(daily_now.values())
+    total_before = sum(daily_before.values())
+    return BrandOverview(
+        brand=name,
+        period=period,
+        model_version=version,
+        granularity=granularity,
+        volume=buckets(daily_now, period, granularity),
+        previous_volume=buckets(daily_before, period.previous, granularity),
+        total=Comparison.relative(total_now, total_before),
+        nss=Comparison.points(_nss(now), _nss(before)),
+        share_of_voice=metrics.share_of_voice(sov_now),
+        previous_share_of_voice=metrics.share_of_voice(sov_before),
+        mentions_by_brand=sov_now,
+        engagement=engagement,
+        languages=languages,
+    )

@@ -1,0 +1,298 @@
+"""The typed results scoring hands to the app, the alerts and the export.
+
+Every record is a frozen dataclass: hashable inputs (:class:`Period`, :class:`MentionFilters`)
+so cached queries key on them, and immutable outputs so a figure cannot change between the
+page that shows it and the alert that quotes it. An undefined figure is ``None`` (shown as
+"—"), never NaN.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from datetime import UTC, date, datetime, timedelta
+
+__all__ = [
+    "NO_FILTERS",
+    "Advocate",
+    "Amplification",
+    "BrandOverview",
+    "ChannelSplit",
+    "Comparison",
+    "ComplaintBehaviour",
+    "ComplaintTopic",
+    "DepthMix",
+    "Hotspot",
+    "HotspotFactor",
+    "LanguageShare",
+    "MentionFilters",
+    "Period",
+    "QualityMix",
+    "QueuedComplaint",
+    "SourceEngagement",
+    "VolumePoint",
+    "WordOfMouth",
+]
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class Period:
+    """A half-open window ``[start, end)`` in aware UTC.
+
+    ``previous`` is the window of equal length right before it: every "versus last period"
+    figure compares against it.
+    """
+
+    start: datetime
+    end: datetime
+
+    def __post_init__(self) -> None:
+        if self.start.tzinfo is None or self.end.tzinfo is None:
+            raise ValueError("a period needs timezone-aware datetimes (UTC)")
+        object.__setattr__(self, "start", self.start.astimezone(UTC))
+        object.__setattr__(self, "end", self.end.astimezone(UTC))
+        if self.end <= self.start:
+            raise ValueError("a period must end after it starts")
+
+    @classmethod
+    def days(cls, first_day: date, last_day: date) -> Period:
+        """Whole UTC days, both inclusive (what a date-range picker gives)."""
+        start = datetime(first_day.year, first_day.month, first_day.day, tzinfo=UTC)
+        end = datetime(last_day.year, last_day.month, last_day.day, tzinfo=UTC)
+        return cls(start, end + timedelta(days=1))
+
+    @classmethod
+    def ending(cls, end: datetime, length: timedelta) -> Period:
+        return cls(end - length, end)
+
+    @property
+    def length(self) -> timedelta:
+        return self.end - self.start
+
+    @property
+    def previous(self) -> Period:
+        return Period(self.start - self.length, self.start)
+
+    def __contains__(self, when: object) -> bool:
+        return isinstance(when, datetime) and self.start <= when < self.end
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class MentionFilters:
+    """Which mentions count: empty tuples mean all sources / all languages.
+
+    A mention's language is the classifier's (labels) where there is one, else the source's.
+    """
+
+    sources: tuple[str, ...] = ()
+    languages: tuple[str, ...] = ()
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class Comparison:
+    """A figure this period and last, and the change between them (None: undefined).
+
+    For counts the change is relative, in percent (``unit='%'``); for scores that are
+    already percentages or can be negative (NSS, rates) it is the difference in points
+    (``unit='pts'``), since "NSS up 300 %" from 5 to 20 would mislead.
+    """
+
+    current: float | None
+    previous: float | None
+    change: float | None
+    unit: str = "%"
+
+    @classmethod
+    def relative(cls, current: float | None, previous: float | None) -> Comparison:
+        if current is None or previous is None or previous == 0:
+            return cls(current, previous, None, "%")
+        return cls(current, previous, (current - previous) / abs(previous) * 100.0, "%")
+
+    @classmethod
+    def points(cls, current: float | None, previous: float | None) -> Comparison:
+        change = None if current is None or previous is None else current - previous
+        return cls(current, previous, change, "pts")
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class VolumePoint:
+    """Mentions in one bucket (a UTC day, or an ISO week starting Monday)."""
+
+    bucket: date
+    count: int
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class SourceEngagement:
+    """Engagement on one source; never summed across sources (their counts differ in kind)."""
+
+    source: str
+    mentions: int
+    engagement: int
+    mean_engagement: float | None
+    previous_mentions: int
+    previous_engagement: int
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class LanguageShare:
+    language: str  # "und" where neither the classifier nor the source knows
+    count: int
+    share_pct: float
+    previous_count: int
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class BrandOverview:
+    """The brand overview page: volume, NSS, share of voice, engagement, language mix."""
+
+    brand: str
+    period: Period
+    model_version: str | None
+    granularity: str
+    volume: tuple[VolumePoint, ...]
+    previous_volume: tuple[VolumePoint, ...]
+    total: Comparison
+    nss: Comparison
+    share_of_voice: dict[str, float]  # brand and each competitor -> percent; {} if no mentions
+    previous_share_of_voice: dict[str, float]
+    mentions_by_brand: dict[str, int]
+    engagement: tuple[SourceEngagement, ...]
+    languages: tuple[LanguageShare, ...]
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class Advocate:
+    """An author with at least N positive (advocate) or negative (detractor) organic mentions."""
+
+    author: str
+    count: int  # polar mentions of the kind that qualifies them
+    organic_mentions: int
+    communities: tuple[str, ...]
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class Amplification:
+    """Engagement organic mentions received on one source, this period and last."""
+
+    source: str
+    mentions: int
+    engagement: int
+    mean_engagement: float | None
+    previous_engagement: int
+    change_pct: float | None
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class WordOfMouth:
+    """Peer-to-peer talk: organic volume and trend, WOM balance, advocates, amplification."""
+
+    brand: str
+    period: Period
+    model_version: str | None
+    organic: Comparison  # organic mention counts; change is the velocity
+    velocity_pct: float | None
+    daily: tuple[VolumePoint, ...]
+    trend_per_day: float | None  # least-squares slope of daily organic volume
+    balance: Comparison  # NSS over organic mentions
+    advocates: tuple[Advocate, ...]
+    detractors: tuple[Advocate, ...]
+    advocate_count: int
+    detractor_count: int
+    amplification: tuple[Amplification, ...]
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class ChannelSplit:
+    """Complaints made to the company versus to peers (DESIGN.md §3)."""
+
+    to_company: int
+    to_peers: int
+    to_company_pct: float | None
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class QueuedComplaint:
+    """A complaint no own account has replied to, for the community manager's queue."""
+
+    mention_id: int
+    source: str
+    community: str | None
+    author: str | None
+    created_at: datetime
+    text: str
+    url: str | None
+    engagement: int
+    complaint: float
+    channel: str  # "company" or "peers"
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class ComplaintBehaviour:
+    brand: str
+    period: Period
+    model_version: str | None
+    complaints: Comparison
+    rate_pct: Comparison  # complaints / organic mentions x 100
+    channel: ChannelSplit
+    answered: int
+    response_rate_pct: float | None
+    median_first_reply_hours: float | None
+    unanswered: tuple[QueuedComplaint, ...]
+    unanswered_total: int
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class ComplaintTopic:
+    """A cluster of complaint texts, named by its most distinctive terms (c-TF-IDF)."""
+
+    topic_id: int
+    terms: tuple[str, ...]
+    size: int
+    share_pct: float
+    examples: tuple[int, ...]  # mention ids closest to the cluster centre
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class QualityMix:
+    """Counts per quality label for one community (or the brand as a whole: ``scope='*'``)."""
+
+    scope: str
+    counts: dict[str, int]
+    shares_pct: dict[str, float]
+    mean_score: float | None
+    quality_weighted_engagement: float | None  # per community only (one source)
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class DepthMix:
+    """Mentions per Ghuneim engagement-depth level (low, medium, high, highest)."""
+
+    counts: dict[str, int]
+    shares_pct: dict[str, float]
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class HotspotFactor:
+    """One factor of a community's hotspot score: raw value, normalised [0, 1], weighted."""
+
+    name: str
+    value: float | None
+    normalised: float | None
+    contribution: float
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class Hotspot:
+    community: str
+    score: float
+    factors: tuple[HotspotFactor, ...]
+    top_factors: tuple[str, ...]
+    recommendation: str  # "join", "already present" or "watch"
+    mentions: int
+    brand_mentions: int
+    competitor_mentions: int
+    category_mentions: int
+
+
+#: The default: every source, every language.
+NO_FILTERS = MentionFilters()

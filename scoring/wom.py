@@ -1,0 +1,169 @@
+"""Word-of-mouth: what customers say to each other, without the brand's own posts.
+
+Organic mention = a brand-query mention not authored by one of the brand's own accounts
+(the engine stores a ``role='own'`` match for those). Everything here is over organic
+mentions: volume and trend, WOM balance (NSS), advocates and detractors, amplification and
+velocity against the previous period of equal length.
+"""
+
+from __future__ import annotations
+
+from collections import Counter, defaultdict
+from datetime import date
+
+from sqlalchemy import Connection, Engine, func
+
+from config.settings import Settings
+from scoring import metrics
+from scoring.overview import buckets
+from scoring.queries import (
+    BrandScope,
+    L,
+    M,
+    X,
+    as_date,
+    connect,
+    day_bucket,
+    engagement_expr,
+    resolve_model_version,
+)
+from scoring.records import (
+    NO_FILTERS,
+    Advocate,
+    Amplification,
+    Comparison,
+    MentionFilters,
+    Period,
+    WordOfMouth,
+)
+from scoring.settings import ScoringSettings, scoring_settings
+
+__all__ = ["word_of_mouth"]
+
+
+def _grouped(
+    conn: Connection, scope: BrandScope, cfg: ScoringSettings
+) -> list[tuple[date, str, str | None, int, int]]:
+    day = day_bucket(X.c.created_at, conn.dialect.name).label("day")
+    stmt = scope.select(
+        day, M.c.source, L.c.sentiment, func.count(), func.sum(engagement_expr(cfg))
+    ).group_by(day, M.c.source, L.c.sentiment)
+    return [(as_date(d), s, sent, int(n), int(e or 0)) for d, s, sent, n, e in conn.execute(stmt)]
+
+
+def _authors(
+    conn: Connection, scope: BrandScope, cfg: ScoringSettings
+) -> dict[str, tuple[list[Advocate], int]]:
+    """Authors with ≥ N positive (negative) organic mentions: the top ones and how many in all,
+    keyed by sentiment. One grouped scan finds both lists."""
+    qualifying = (
+        scope.select(M.c.author, L.c.sentiment, func.count())
+        .where(M.c.author.is_not(None), L.c.sentiment.in_(("positive", "negative")))
+        .group_by(M.c.author, L.c.sentiment)
+        .having(func.count() >= cfg.advocate_min_mentions)
+    )
+    found: dict[str, list[tuple[str, int]]] = {"positive": [], "negative": []}
+    for author, sentiment, n in conn.execute(qualifying):
+        found[str(sentiment)].append((str(author), int(n)))
+    top: dict[str, list[tuple[str, int]]] = {}
+    for sentiment, rows in found.items():
+        rows.sort(key=lambda r: (-r[1], r[0]))
+        top[sentiment] = rows[: cfg.top_authors]
+    names = sorted({a for rows in top.values() for a, _ in rows})
+    organic: Counter[str] = Counter()
+    places: dict[str, set[str]] = defaultdict(set)
+    if names:
+        detail = (
+            scope.select(M.c.author, M.c.community, func.count())
+            .where(M.c.author.in_(names))
+            .group_by(M.c.author, M.c.community)
+        )
+        for author, community, count in conn.execute(detail):
+            organic[str(author)] += int(count)
+            if community is not None:
+                places[str(author)].add(str(community))
+    return {
+        sentiment: (
+            [Advocate(a, c, organic[a], tuple(sorted(places[a]))) for a, c in top[sentiment]],
+            len(found[sentiment]),
+        )
+        for sentiment in found
+    }
+
+
+def word_of_mouth(
+    bind: Engine | Connection,
+    settings: Settings,
+    brand: str,
+    period: Period,
+    *,
+    filters: MentionFilters = NO_FILTERS,
+    model_version: str | None = None,
+    scoring: ScoringSettings | None = None,
+) -> WordOfMouth:
+    """Word-of-mouth for ``brand`` over ``period`` (DESIGN.md §3).
+
+    - organic volume, daily, with its least-squares trend (mentions/day per day);
+    - velocity = (organic now − organic before) / organic before × 100;
+    - WOM balance = NSS over organic mentions;
+    - advocates (detractors) = authors with ≥ ``advocate_min_mentions`` positive (negative)
+      organic mentions in the period, with their organic mention count and communities;
+    - amplification = engagement organic mentions received, per source, vs before.
+    """
+    cfg = scoring or scoring_settings(settings)
+    name = settings.brand(brand).name
+    with connect(bind) as conn:
+        version = resolve_model_version(conn, model_version)
+        scope = BrandScope([name], ("brand",), period, filters, version, organic_for=name)
+        now = _grouped(conn, scope, cfg)
+        before = _grouped(conn, scope.with_period(period.previous), cfg)
+        authors = _authors(conn, scope, cfg)
+    advocates, n_adv = authors["positive"]
+    detractors, n_det = authors["negative"]
+
+    daily: Counter[date] = Counter()
+    for d, _s, _sent, n, _e in now:
+        daily[d] += n
+    series = buckets(daily, period, "day")
+    organic_now = sum(n for *_, n, _e in now)
+    organic_before = sum(n for *_, n, _e in before)
+    velocity = metrics.percent_change(organic_now, organic_before)
+
+    def nss(rows: list[tuple[date, str, str | None, int, int]]) -> float | None:
+        pos = sum(r[3] for r in rows if r[2] == "positive")
+        neg = sum(r[3] for r in rows if r[2] == "negative")
+        return metrics.net_sentiment_score(pos, neg)
+
+    per_source: dict[str, list[int]] = defaultdict(lambda: [0, 0, 0])
+    for _d, s, _sent, n, e in now:
+        per_source[s][0] += n
+        per_source[s][1] += e
+    for _d, s, _sent, _n, e in before:
+        per_source[s][2] += e
+    amplification = tuple(
+        Amplification(
+            source=s,
+            mentions=v[0],
+            engagement=v[1],
+            mean_engagement=metrics.ratio(v[1], v[0]),
+            previous_engagement=v[2],
+            change_pct=metrics.percent_change(v[1], v[2]),
+        )
+        for s, v in sorted(per_source.items())
+    )
+    balance_now, balance_before = nss(now), nss(before)
+    return WordOfMouth(
+        brand=name,
+        period=period,
+        model_version=version,
+        organic=Comparison.relative(organic_now, organic_before),
+        velocity_pct=velocity,
+        daily=series,
+        trend_per_day=metrics.linear_trend([p.count for p in series]),
+        balance=Comparison.points(balance_now, balance_before),
+        advocates=tuple(advocates),
+        detractors=tuple(detractors),
+        advocate_count=n_adv,
+        detractor_count=n_det,
+        amplification=amplification,
+    )
