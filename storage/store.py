@@ -93,6 +93,12 @@ class Store:
         with self.engine.begin() as conn:
             cfg.attributes["connection"] = conn
             command.upgrade(cfg, "head")
+        if self.engine.dialect.name == "sqlite":
+            # Fresh statistics keep SQLite's planner on the indexes the scoring queries need;
+            # analysis_limit bounds the cost on a large store to a fraction of a second.
+            with self.engine.connect() as conn:
+                conn.exec_driver_sql("PRAGMA analysis_limit=1000")
+                conn.exec_driver_sql("PRAGMA optimize")
 
     # --- mentions ------------------------------------------------------------------------
 
