@@ -10,9 +10,11 @@ rather than an engine so that Streamlit can key the cache on it.
 from __future__ import annotations
 
 from datetime import date, datetime, timedelta
+from pathlib import Path
 
 import streamlit as st
 from sqlalchemy import Engine
+from sqlalchemy.engine import make_url
 
 from grapevine.dashboard import queries
 from grapevine.dashboard.filters import Filters
@@ -25,6 +27,7 @@ __all__ = [
     "current_model_version",
     "engine",
     "languages",
+    "mentions_by_id",
     "newest_mention_day",
     "search_mentions",
     "source_health",
@@ -52,6 +55,12 @@ def engine(url: str) -> Engine:
 
 @st.cache_data(ttl=timedelta(seconds=30), show_spinner=False)
 def store_ready(url: str) -> bool:
+    """Whether the store exists and has its tables; a missing SQLite file is not created."""
+    parsed = make_url(url)
+    database = parsed.database
+    on_disk = parsed.get_backend_name() == "sqlite" and database and database != ":memory:"
+    if on_disk and not Path(str(database)).exists():
+        return False
     return queries.store_ready(engine(url))
 
 
@@ -68,9 +77,10 @@ def newest_mention_day(url: str, brand: str) -> date | None:
 
 
 @st.cache_data(ttl=TTL, show_spinner=False)
-def languages(url: str) -> list[str]:
+def languages(url: str, filters: Filters) -> list[str]:
     with engine(url).connect() as conn:
-        return queries.languages(conn)
+        version = queries.current_model_version(conn)
+        return queries.languages(conn, filters, version)
 
 
 @st.cache_data(ttl=TTL, show_spinner=False)
@@ -101,3 +111,9 @@ def source_health(
     (``now`` should be rounded by the caller, or every rerun misses the cache)."""
     with engine(url).connect() as conn:
         return queries.source_health(conn, dict(sources), now)
+
+
+@st.cache_data(ttl=TTL, show_spinner=False)
+def mentions_by_id(url: str, ids: tuple[int, ...]) -> list[queries.MentionRow]:
+    with engine(url).connect() as conn:
+        return queries.mentions_by_id(conn, ids)

@@ -14,11 +14,12 @@ from datetime import date, datetime, timedelta
 from typing import Any, Literal
 
 from sqlalchemy import (
-    Connection,
     ColumnElement,
+    Connection,
     Engine,
     Select,
     and_,
+    false,
     func,
     inspect,
     literal,
@@ -39,6 +40,7 @@ __all__ = [
     "count_mentions",
     "current_model_version",
     "languages",
+    "mentions_by_id",
     "newest_mention_day",
     "search_mentions",
     "source_health",
@@ -71,8 +73,14 @@ def current_model_version(conn: Connection) -> str | None:
 
 
 def newest_mention_day(conn: Connection, brand: str) -> date | None:
-    """The UTC day of the brand's newest mention, or None when it has none."""
-    newest = conn.execute(select(func.max(_x.c.created_at)).where(_x.c.brand == brand)).scalar()
+    """The UTC day of the brand's newest brand-query mention, or None when it has none.
+
+    Restricted to ``role='brand'`` so the index on ``(brand, role, created_at)`` answers
+    it with one seek instead of a scan of every match.
+    """
+    newest = conn.execute(
+        select(func.max(_x.c.created_at)).where(_x.c.brand == brand, _x.c.role == "brand")
+    ).scalar()
     if newest is None:
         return None
     if isinstance(newest, str):  # SQLite returns aggregates untyped
@@ -80,12 +88,31 @@ def newest_mention_day(conn: Connection, brand: str) -> date | None:
     return newest.date() if isinstance(newest, datetime) else None
 
 
-def languages(conn: Connection) -> list[str]:
-    """Every language the store holds a mention in (as detected, else as the source said)."""
-    detected = select(_l.c.language.label("language")).where(_l.c.language.is_not(None))
-    declared = select(_m.c.language.label("language")).where(_m.c.language.is_not(None))
-    union = detected.union(declared).subquery()
-    return sorted(str(v) for (v,) in conn.execute(select(union.c.language)) if v)
+def languages(conn: Connection, filters: Filters, model_version: str | None) -> list[str]:
+    """The languages of the brand's mentions in the period (and sources), most used first.
+
+    The language is the classifier's where there is a label, else the source's: the same
+    rule scoring filters by. Scoped to the selection rather than the whole store, because
+    a scan of every label would cost seconds on a large store.
+    """
+    lab = _l.alias("lab")
+    lang = _language(lab.c.language)
+    stmt = (
+        select(lang)
+        .select_from(_from(lab, model_version).join(_x, _x.c.mention_id == _m.c.id))
+        .where(
+            _x.c.brand == filters.brand,
+            _x.c.role == "brand",
+            _x.c.created_at >= filters.start,
+            _x.c.created_at < filters.end,
+            lang.is_not(None),
+        )
+        .group_by(lang)
+        .order_by(func.count().desc())
+    )
+    if filters.sources:
+        stmt = stmt.where(_m.c.source.in_(filters.sources))
+    return [str(v) for (v,) in conn.execute(stmt)]
 
 
 def communities(conn: Connection, filters: Filters) -> list[str]:
@@ -165,6 +192,7 @@ def _where(query: MentionQuery) -> tuple[list[ColumnElement[bool]], Any]:
     lab = _l.alias("lab")
     clauses: list[ColumnElement[bool]] = [
         _m.c.id.in_(_matched_ids(f, query.roles or ("brand",))),
+        _m.c.deleted == false(),
         _m.c.created_at >= f.start,
         _m.c.created_at < f.end,
     ]
@@ -176,8 +204,10 @@ def _where(query: MentionQuery) -> tuple[list[ColumnElement[bool]], Any]:
         clauses.append(_m.c.community.in_(query.communities))
     for word in query.text.split():
         clauses.append(
-            or_(_m.c.text.icontains(word, autoescape=True),
-                _m.c.title.icontains(word, autoescape=True))
+            or_(
+                _m.c.text.icontains(word, autoescape=True),
+                _m.c.title.icontains(word, autoescape=True),
+            )
         )
     if query.sentiments:
         clauses.append(lab.c.sentiment.in_(query.sentiments))
@@ -209,11 +239,21 @@ def search_mentions(
     clauses, lab = _where(query)
     stmt = (
         select(
-            _m.c.id, _m.c.created_at, _m.c.source, _m.c.community, _m.c.author, _m.c.kind,
-            _m.c.title, _m.c.text, _m.c.url,
+            _m.c.id,
+            _m.c.created_at,
+            _m.c.source,
+            _m.c.community,
+            _m.c.author,
+            _m.c.kind,
+            _m.c.title,
+            _m.c.text,
+            _m.c.url,
             _language(lab.c.language).label("language"),
-            lab.c.sentiment, lab.c.complaint, lab.c.quality,
-            _m.c.score, _m.c.comments,
+            lab.c.sentiment,
+            lab.c.complaint,
+            lab.c.quality,
+            _m.c.score,
+            _m.c.comments,
         )
         .select_from(_from(lab, query.model_version))
         .where(*clauses)
@@ -241,6 +281,7 @@ class SourceHealth:
     status: str
     new_last_run: int
     new_last_day: int
+    rate_limit_waits_last_run: int
     rate_limit_waits_last_day: int
     waited_seconds_last_day: float
     last_error: str | None
@@ -258,6 +299,20 @@ class SourceSchedule:
 
 
 _PROBLEM_STATUSES = ("failed", "degraded", "interrupted")
+#: How far back the Sources page looks for a source's last error.
+_ERROR_MEMORY = timedelta(days=30)
+
+
+def _latest_run(conn: Connection, source: str, *where: ColumnElement[bool]) -> Any:
+    """The source's run that started last (by start time, not id: runs of several
+    processes interleave), through the index on ``(source, started_at)``."""
+    stmt = (
+        select(_r)
+        .where(_r.c.source == source, *where)
+        .order_by(_r.c.started_at.desc(), _r.c.id.desc())
+        .limit(1)
+    )
+    return conn.execute(stmt).first()
 
 
 def source_health(
@@ -265,8 +320,8 @@ def source_health(
 ) -> list[SourceHealth]:
     """One :class:`SourceHealth` per configured source and per source seen in ``runs``."""
     day_ago = now - timedelta(days=1)
-    newest_id = select(func.max(_r.c.id)).group_by(_r.c.source).scalar_subquery()
-    newest = {row.source: row for row in conn.execute(select(_r).where(_r.c.id.in_(newest_id)))}
+    ran = [str(s) for (s,) in conn.execute(select(_r.c.source).distinct())]
+    newest = {s: row for s in ran if (row := _latest_run(conn, s)) is not None}
     day = {
         row.source: row
         for row in conn.execute(
@@ -280,13 +335,20 @@ def source_health(
             .group_by(_r.c.source)
         )
     }
-    error_id = (
-        select(func.max(_r.c.id))
-        .where(_r.c.status.in_(_PROBLEM_STATUSES), _r.c.message.is_not(None))
-        .group_by(_r.c.source)
-        .scalar_subquery()
-    )
-    errors = {row.source: row for row in conn.execute(select(_r).where(_r.c.id.in_(error_id)))}
+    errors = {
+        s: row
+        for s in ran
+        if (
+            row := _latest_run(
+                conn,
+                s,
+                _r.c.status.in_(_PROBLEM_STATUSES),
+                _r.c.message.is_not(None),
+                _r.c.started_at >= now - _ERROR_MEMORY,
+            )
+        )
+        is not None
+    }
     totals = {
         str(s): int(n)
         for s, n in conn.execute(select(_m.c.source, func.count()).group_by(_m.c.source))
@@ -308,13 +370,16 @@ def source_health(
                 status=str(run.status) if run is not None else "never run",
                 new_last_run=int(run.new) if run is not None else 0,
                 new_last_day=int(day[name].new) if name in day else 0,
+                rate_limit_waits_last_run=int(run.rate_limit_waits) if run is not None else 0,
                 rate_limit_waits_last_day=int(day[name].waits) if name in day else 0,
                 waited_seconds_last_day=float(day[name].waited) if name in day else 0.0,
                 last_error=str(err.message) if err is not None else None,
                 last_error_at=err.started_at if err is not None else None,
                 next_run=(
                     last_run + every
-                    if last_run is not None and every is not None and cfg is not None
+                    if last_run is not None
+                    and every is not None
+                    and cfg is not None
                     and cfg.enabled
                     else None
                 ),
@@ -324,3 +389,26 @@ def source_health(
     return out
 
 
+def mentions_by_id(conn: Connection, ids: Sequence[int]) -> list[MentionRow]:
+    """The given mentions (e.g. a complaint topic's examples), in the order asked for."""
+    if not ids:
+        return []
+    stmt = select(
+        _m.c.id,
+        _m.c.created_at,
+        _m.c.source,
+        _m.c.community,
+        _m.c.author,
+        _m.c.kind,
+        _m.c.title,
+        _m.c.text,
+        _m.c.url,
+        _m.c.language.label("language"),
+        literal(None).label("sentiment"),
+        literal(None).label("complaint"),
+        literal(None).label("quality"),
+        _m.c.score,
+        _m.c.comments,
+    ).where(_m.c.id.in_(list(ids)))
+    found = {row.id: MentionRow(**row._mapping) for row in conn.execute(stmt)}
+    return [found[i] for i in ids if i in found]

@@ -12,13 +12,11 @@ __all__ = ["AppSettings", "app_settings"]
 
 
 class AppSettings(BaseModel):
-    """How the dashboard reads and shows the store."""
+    """How the dashboard shows the store. (How long results are cached is
+    :data:`grapevine.dashboard.cached.TTL`: Streamlit fixes it when the module loads.)"""
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
-    cache_ttl_seconds: int = Field(
-        default=300, ge=0, le=86_400, description="how long a query result is reused"
-    )
     default_period_days: int = Field(
         default=30, ge=1, le=3650, description="the period selected when the app opens"
     )

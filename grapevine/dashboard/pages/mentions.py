@@ -1,0 +1,235 @@
+"""Mentions: find, read and download the mentions behind every figure.
+
+Mention text is other people's writing. It is shown in a data grid and with ``st.text``,
+both of which render text literally, never as Markdown or HTML: a mention that contains
+``<script>`` shows those characters and runs nothing.
+"""
+
+from __future__ import annotations
+
+import math
+
+import pandas as pd
+import streamlit as st
+
+from grapevine.dashboard import cached, queries, scores
+from grapevine.dashboard.sidebar import Context, current_context, require_filters
+from grapevine.export import FORMATS, ExportBundle, ExportFilters, ExportOptions, export_bundle
+
+__all__ = ["render"]
+
+_ROLES = {
+    "Brand mentions": "brand",
+    "Category talk (brand not named)": "category",
+    "Posted by the brand's own accounts": "own",
+}
+_SENTIMENTS = ["negative", "neutral", "positive"]
+_QUALITIES = ["constructive", "ordinary", "low_effort", "spam", "toxic"]
+_COMPLAINT = {"Any": "any", "Complaints only": "complaints", "No complaints": "not complaints"}
+_PREVIEW_CHARS = 400
+#: Above this the download is built by the CLI, which streams, not in the app's memory.
+MAX_DOWNLOAD_ROWS = 200_000
+
+
+def _preview(row: queries.MentionRow) -> str:
+    text = f"{row.title} — {row.text}" if row.title else row.text
+    text = " ".join(text.split())
+    return text if len(text) <= _PREVIEW_CHARS else text[: _PREVIEW_CHARS - 1] + "…"
+
+
+def safe_link(url: str | None) -> str | None:
+    """Only http(s) links become clickable: a ``javascript:`` URL in a payload runs nothing."""
+    if url and url.lower().startswith(("https://", "http://")):
+        return url
+    return None
+
+
+def _table(rows: list[queries.MentionRow]) -> pd.DataFrame:
+    return pd.DataFrame(
+        [
+            {
+                "When": r.created_at,
+                "Source": r.source,
+                "Community": r.community or "",
+                "Author": r.author or "",
+                "Sentiment": r.sentiment or "unlabelled",
+                "Complaint": r.complaint,
+                "Quality": r.quality or "",
+                "Mention": _preview(r),
+                "Link": safe_link(r.url),
+            }
+            for r in rows
+        ],
+        columns=[
+            "When",
+            "Mention",
+            "Sentiment",
+            "Complaint",
+            "Quality",
+            "Source",
+            "Community",
+            "Author",
+            "Link",
+        ],
+    )
+
+
+def _query(ctx: Context, complaint_threshold: float) -> queries.MentionQuery:
+    filters = require_filters(ctx)
+    text = st.text_input(
+        "Search the text",
+        key="mentions_text",
+        placeholder="words that must all appear, e.g. refund app crash",
+    )
+    c1, c2, c3 = st.columns(3)
+    roles = c1.multiselect("Show", list(_ROLES), default=["Brand mentions"], key="mentions_roles")
+    sentiments = c2.multiselect(
+        "Sentiment", _SENTIMENTS, key="mentions_sentiment", placeholder="Any sentiment"
+    )
+    qualities = c3.multiselect(
+        "Quality", _QUALITIES, key="mentions_quality", placeholder="Any quality"
+    )
+    c4, c5 = st.columns([1, 2])
+    complaint = c4.selectbox("Complaint", list(_COMPLAINT), key="mentions_complaint")
+    communities = c5.multiselect(
+        "Community",
+        cached.communities(ctx.url, filters),
+        key="mentions_community",
+        placeholder="Any community",
+    )
+    return queries.MentionQuery(
+        filters=filters,
+        text=text.strip(),
+        roles=tuple(_ROLES[r] for r in roles) or ("brand",),
+        sentiments=tuple(sentiments),
+        qualities=tuple(qualities),
+        complaint=_COMPLAINT[complaint],  # type: ignore[arg-type]
+        complaint_threshold=complaint_threshold,
+        communities=tuple(communities),
+        model_version=cached.current_model_version(ctx.url),
+    )
+
+
+def render(ctx: Context) -> None:
+    st.header("Mentions")
+    filters = require_filters(ctx)
+    st.caption(filters.describe())
+    query = _query(ctx, scores.complaint_threshold(ctx.settings))
+    total = cached.count_mentions(ctx.url, query)
+    if total == 0:
+        st.info(
+            "No mention matches these filters. Widen the period or clear a filter in the "
+            "sidebar; if the brand has no mentions at all, check its `query` in the "
+            "configuration and run `grapevine collect`."
+        )
+        return
+    size = ctx.app.page_size
+    pages = max(1, math.ceil(total / size))
+    if st.session_state.get("_mentions_query") != query:
+        st.session_state["_mentions_query"] = query
+        st.session_state["mentions_page"] = 1
+    top = st.columns([3, 1])
+    page = int(
+        top[1].number_input(
+            f"Page (of {pages:,})", min_value=1, max_value=pages, step=1, key="mentions_page"
+        )
+    )
+    first = (page - 1) * size
+    rows = cached.search_mentions(ctx.url, query, first, size)
+    top[0].markdown(
+        f"**{total:,}** mentions · showing {first + 1:,}–{first + len(rows):,}, newest first"
+    )
+    event = st.dataframe(
+        _table(rows),
+        hide_index=True,
+        width="stretch",
+        on_select="rerun",
+        selection_mode="single-row",
+        key="mentions_table",
+        height=600,
+        column_config={
+            "When": st.column_config.DatetimeColumn(format="YYYY-MM-DD HH:mm"),
+            "Complaint": st.column_config.ProgressColumn(
+                min_value=0.0, max_value=1.0, format="%.2f", width="small"
+            ),
+            "Mention": st.column_config.TextColumn(width="large"),
+            "Link": st.column_config.LinkColumn(display_text="open ↗", width="small"),
+        },
+    )
+    selected = list(getattr(getattr(event, "selection", None), "rows", []) or [])
+    if selected and selected[0] < len(rows):
+        _show_full(rows[selected[0]])
+    else:
+        st.caption("Select a row to read the mention in full.")
+    _downloads(ctx, query, total)
+
+
+def _show_full(row: queries.MentionRow) -> None:
+    st.subheader("Mention")
+    where = " · ".join(x for x in (row.source, row.community, row.author) if x)
+    st.caption(f"{where} · {row.created_at:%Y-%m-%d %H:%M} UTC")
+    if row.title:
+        st.text(row.title)
+    st.text(row.text)
+    link = safe_link(row.url)
+    if link:
+        st.link_button("Open the original ↗", link)
+
+
+def _export_command(query: queries.MentionQuery, fmt: str) -> str:
+    """The ``grapevine export`` line for the same filters, for sets too big for a browser."""
+    f = query.filters
+    parts = [
+        "grapevine export",
+        f'--brand "{f.brand}"',
+        f"--format {fmt}",
+        f"--out exports/{f.brand.lower()}.{fmt}",
+        f"--since {f.first_day}",
+        f"--until {f.last_day}",
+    ]
+    parts += [f"--source {s}" for s in f.sources]
+    parts += [f"--language {x}" for x in f.languages]
+    return " ".join(parts)
+
+
+def _downloads(ctx: Context, query: queries.MentionQuery, total: int) -> None:
+    """Download the filtered set through the export module (pseudonymised authors, with a
+    datasheet). The file is built only when asked for, and held for this session."""
+    st.subheader("Download")
+    fmt = st.radio("Format", list(FORMATS), horizontal=True, key="export_format")
+    if total > MAX_DOWNLOAD_ROWS:
+        st.info(
+            f"{total:,} mentions are more than the app builds in memory "
+            f"({MAX_DOWNLOAD_ROWS:,}); narrow the filters, or stream them to a file with:"
+        )
+        st.code(_export_command(query, fmt), language="bash")
+        return
+    wanted = (query, fmt)
+    held = st.session_state.get("_export_bundle")
+    bundle: ExportBundle | None = held[1] if held and held[0] == wanted else None
+    if bundle is None and st.button(
+        f"Prepare {fmt.upper()} of {total:,} mentions",
+        key="export_prepare",
+        help="Authors are pseudonymised; a datasheet (query, sources, span, models) comes "
+        "with the file.",
+    ):
+        with st.spinner("Writing the export…"):
+            bundle = export_bundle(
+                cached.store(ctx.url),
+                ExportFilters.from_mention_query(query),
+                fmt,
+                ExportOptions(brand=ctx.settings.brand(query.filters.brand)),
+            )
+        st.session_state["_export_bundle"] = (wanted, bundle)
+    if bundle is not None:
+        st.download_button(
+            f"Download {bundle.file_name} with its datasheet (zip)",
+            data=bundle.zip(),
+            file_name=f"{bundle.file_name}.zip",
+            mime="application/zip",
+            key="export_download",
+        )
+
+
+if __name__ == "__main__":
+    render(current_context())
