@@ -162,7 +162,13 @@ def _print_results(results: Sequence[RunResult]) -> None:
     table = Table(title="Collection", show_lines=False)
     for col in ("source", "brand", "status", "new", "already stored", "skipped", "waits", "note"):
         table.add_column(col)
-    colours = {"ok": "green", "degraded": "yellow", "failed": "red", "stopped": "yellow", "disabled": "dim"}
+    colours = {
+        "ok": "green",
+        "degraded": "yellow",
+        "failed": "red",
+        "stopped": "yellow",
+        "disabled": "dim",
+    }
     for r in results:
         c = r.counters
         table.add_row(
