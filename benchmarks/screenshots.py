@@ -38,7 +38,7 @@ every = "1h"
 every = "15m"
 [sources.appstore]
 every = "6h"
-[sources.playstore]
+[sources.googleplay]
 every = "6h"
 """
 
@@ -60,7 +60,7 @@ def _runs(url: str) -> None:
                 "than collect.max_wait_seconds",
             ),
             ("appstore", 360, "ok", None),
-            ("playstore", 360, "ok", None),
+            ("googleplay", 360, "ok", None),
         ]
     ):
         for k in range(4):

@@ -64,7 +64,7 @@ name = "Acme"
 query = 'acme OR "acme corp"'
 category_query = 'espresso OR grinder'
 competitors = ["Globex", "Initech"]
-own_accounts = {{ reddit = ["AcmeHQ"], hackernews = ["acme_support"], stackexchange = ["acme_support"], mastodon = ["acme_support"], appstore = ["Acme Developer"], playstore = ["Acme Developer"] }}
+own_accounts = {{ reddit = ["AcmeHQ"], hackernews = ["acme_support"], stackexchange = ["acme_support"], mastodon = ["acme_support"], appstore = ["Acme Developer"], googleplay = ["Acme Developer"] }}
 own_communities = ["reddit:r/acme"]
 
 [[competitors]]
@@ -92,7 +92,7 @@ _SOURCES: dict[str, tuple[float, list[tuple[str, float]], list[str]]] = {
         + [f"stackexchange:site{i:02d}" for i in range(20)],
     ),
     "appstore": (0.12, [("review", 1.0)], ["appstore:284882215", "appstore:389801252"]),
-    "playstore": (0.08, [("review", 1.0)], ["playstore:com.acme.app", "playstore:com.globex"]),
+    "googleplay": (0.08, [("review", 1.0)], ["googleplay:com.acme.app", "googleplay:com.globex"]),
     "mastodon": (
         0.15,
         [("post", 0.7), ("comment", 0.3)],
@@ -117,7 +117,7 @@ _QUALITY += [("toxic", 0.03)]
 #: Where Acme's own accounts answer complaints (elsewhere it is absent: hotspots to join).
 _PRESENT = frozenset(
     {"reddit:r/acme", "hackernews", "stackexchange:superuser", "appstore:284882215"}
-    | {"playstore:com.acme.app", "mastodon:instance00.social"}
+    | {"googleplay:com.acme.app", "mastodon:instance00.social"}
 )
 _OWN = {
     "reddit": "AcmeHQ",
@@ -125,7 +125,7 @@ _OWN = {
     "stackexchange": "acme_support",
     "mastodon": "acme_support",
     "appstore": "Acme Developer",
-    "playstore": "Acme Developer",
+    "googleplay": "Acme Developer",
 }
 
 

@@ -27,9 +27,9 @@ worked example. Two layers:
   automatically), ``model_version=None`` means the newest model version in ``labels``, and
   ``scoring`` overrides the ``[scoring]`` section. Deleted mentions never count::
 
-      brand_overview(...,  granularity="day"|"week") -> BrandOverview
-      word_of_mouth(...) -> WordOfMouth
-      complaint_behaviour(...) -> ComplaintBehaviour
+      brand_overview(...,  granularity="day"|"week") -> BrandOverview  # + sentiment/bucket
+      word_of_mouth(...) -> WordOfMouth                                 # + top_amplified
+      complaint_behaviour(..., granularity="week"|"day") -> ComplaintBehaviour  # + rate_series
       complaint_topics(..., embed=None) -> tuple[ComplaintTopic, ...]   # loads MiniLM offline
       quality_mix(..., by_community=True) -> tuple[QualityMix, ...]     # scope '*' = brand
       engagement_depth(...) -> DepthMix
@@ -63,6 +63,7 @@ from scoring.records import (
     NO_FILTERS,
     Advocate,
     Amplification,
+    AmplifiedMention,
     BrandOverview,
     ChannelSplit,
     Comparison,
@@ -76,6 +77,8 @@ from scoring.records import (
     Period,
     QualityMix,
     QueuedComplaint,
+    RatePoint,
+    SentimentPoint,
     SourceEngagement,
     VolumePoint,
     WordOfMouth,
@@ -88,6 +91,7 @@ __all__ = [
     "NO_FILTERS",
     "Advocate",
     "Amplification",
+    "AmplifiedMention",
     "BrandOverview",
     "ChannelSplit",
     "Comparison",
@@ -102,7 +106,9 @@ __all__ = [
     "Period",
     "QualityMix",
     "QueuedComplaint",
+    "RatePoint",
     "ScoringSettings",
+    "SentimentPoint",
     "SourceEngagement",
     "TopicSettings",
     "VolumePoint",

@@ -12,7 +12,7 @@ from __future__ import annotations
 import dataclasses
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import (
@@ -30,12 +30,15 @@ from sqlalchemy import (
 
 from config.settings import Brand, Settings
 from scoring import metrics
+from scoring.overview import Granularity, bucket_days
 from scoring.queries import (
     BrandScope,
     L,
     M,
     X,
+    as_date,
     connect,
+    day_bucket,
     engagement_expr,
     resolve_model_version,
 )
@@ -47,6 +50,7 @@ from scoring.records import (
     MentionFilters,
     Period,
     QueuedComplaint,
+    RatePoint,
 )
 from scoring.settings import ScoringSettings, scoring_settings
 
@@ -58,6 +62,7 @@ __all__ = [
     "complaint_rows",
     "first_replies",
     "own_posts",
+    "rate_buckets",
     "replied_expr",
     "replies_to_own_expr",
 ]
@@ -235,12 +240,39 @@ def own_posts(
     return [OwnPost(*r) for r in conn.execute(stmt)]
 
 
-def _counts(conn: Connection, scope: BrandScope, cfg: ScoringSettings) -> tuple[int, int]:
-    """(complaints, organic denominator) in ``scope``."""
+def _count_exprs(cfg: ScoringSettings) -> tuple[ColumnElement[Any], ColumnElement[Any]]:
+    """SQL aggregates: complaints, and the rate's denominator (labelled or all organic)."""
     is_complaint = func.sum(case((L.c.complaint >= cfg.complaint_threshold, 1), else_=0))
     denominator = func.count() if cfg.complaint_rate_denominator == "all" else func.count(L.c.id)
-    row = conn.execute(scope.select(is_complaint, denominator)).one()
+    return is_complaint, denominator
+
+
+def _counts(conn: Connection, scope: BrandScope, cfg: ScoringSettings) -> tuple[int, int]:
+    """(complaints, organic denominator) in ``scope``."""
+    row = conn.execute(scope.select(*_count_exprs(cfg))).one()
     return int(row[0] or 0), int(row[1] or 0)
+
+
+def _daily_counts(
+    conn: Connection, scope: BrandScope, cfg: ScoringSettings
+) -> dict[date, tuple[int, int]]:
+    """(complaints, organic denominator) per UTC day in ``scope``: the same scan as
+    :func:`_counts`, grouped, so the series adds up to the period's figures."""
+    day = day_bucket(X.c.created_at, conn.dialect.name).label("day")
+    stmt = scope.select(day, *_count_exprs(cfg)).group_by(day)
+    return {as_date(d): (int(n or 0), int(t or 0)) for d, n, t in conn.execute(stmt)}
+
+
+def rate_buckets(
+    daily: dict[date, tuple[int, int]], period: Period, granularity: Granularity
+) -> tuple[RatePoint, ...]:
+    """The complaint rate per day (or ISO week) of the period, every bucket listed."""
+    out = []
+    for key, days in bucket_days(period, granularity).items():
+        n = sum(daily.get(d, (0, 0))[0] for d in days)
+        total = sum(daily.get(d, (0, 0))[1] for d in days)
+        out.append(RatePoint(key, n, total, metrics.complaint_rate(n, total)))
+    return tuple(out)
 
 
 def complaint_behaviour(
@@ -252,13 +284,15 @@ def complaint_behaviour(
     filters: MentionFilters = NO_FILTERS,
     model_version: str | None = None,
     scoring: ScoringSettings | None = None,
+    granularity: Granularity = "week",
 ) -> ComplaintBehaviour:
     """Complaint behaviour for ``brand`` over ``period`` (DESIGN.md §3).
 
     rate = complaints / organic mentions × 100 (labelled ones by default); channel split
     to the company vs to peers; response rate = complaints with an own-account reply /
     complaints × 100 and the median hours to that first reply (replies may come after the
-    period ends); the unanswered queue sorted by engagement, most engaged first.
+    period ends); the unanswered queue sorted by engagement, most engaged first; the rate
+    per ISO week (or day, ``granularity="day"``) of the period.
     """
     cfg = scoring or scoring_settings(settings)
     config_brand = settings.brand(brand)
@@ -266,7 +300,9 @@ def complaint_behaviour(
     with connect(bind) as conn:
         version = resolve_model_version(conn, model_version)
         scope = BrandScope([name], ("brand",), period, filters, version, organic_for=name)
-        n_now, organic_now = _counts(conn, scope, cfg)
+        daily = _daily_counts(conn, scope, cfg)
+        n_now = sum(n for n, _t in daily.values())
+        organic_now = sum(t for _n, t in daily.values())
         n_before, organic_before = _counts(conn, scope.with_period(period.previous), cfg)
         rows = complaint_rows(conn, scope, config_brand, cfg)
         own = own_posts(conn, name, filters, period.start)
@@ -333,4 +369,6 @@ def complaint_behaviour(
         median_first_reply_hours=metrics.median(delays),
         unanswered=queue,
         unanswered_total=len(unanswered),
+        granularity=granularity,
+        rate_series=rate_buckets(daily, period, granularity),
     )

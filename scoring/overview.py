@@ -35,14 +35,22 @@ from scoring.records import (
     LanguageShare,
     MentionFilters,
     Period,
+    SentimentPoint,
     SourceEngagement,
     VolumePoint,
 )
 from scoring.settings import ScoringSettings, scoring_settings
 
-__all__ = ["brand_overview", "buckets"]
+__all__ = [
+    "Granularity",
+    "brand_overview",
+    "bucket_days",
+    "bucket_of",
+    "buckets",
+]
 
 Granularity = Literal["day", "week"]
+_SENTIMENTS = ("negative", "neutral", "positive")
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
@@ -72,20 +80,59 @@ def _cells(conn: Connection, scope: BrandScope, scoring: ScoringSettings) -> lis
     ]
 
 
+def bucket_of(day: date, granularity: Granularity) -> date:
+    """The bucket a UTC day falls in: the day itself, or its ISO week's Monday."""
+    return day if granularity == "day" else day - timedelta(days=day.weekday())
+
+
+def bucket_days(period: Period, granularity: Granularity) -> dict[date, list[date]]:
+    """Every bucket of the period (in order) with the days of the period it covers."""
+    first = period.start.date()
+    last = (period.end - timedelta(microseconds=1)).date()
+    out: dict[date, list[date]] = {}
+    day = first
+    while day <= last:
+        out.setdefault(bucket_of(day, granularity), []).append(day)
+        day += timedelta(days=1)
+    return out
+
+
 def buckets(
     daily: Counter[date], period: Period, granularity: Granularity
 ) -> tuple[VolumePoint, ...]:
     """Daily counts laid out over every day (or ISO week, keyed by its Monday) of the period,
     zeros included, so a chart never skips a quiet day."""
-    first = period.start.date()
-    last = (period.end - timedelta(microseconds=1)).date()
-    out: Counter[date] = Counter()
-    day = first
-    while day <= last:
-        key = day if granularity == "day" else day - timedelta(days=day.weekday())
-        out[key] += daily.get(day, 0)
-        day += timedelta(days=1)
-    return tuple(VolumePoint(k, out[k]) for k in sorted(out))
+    return tuple(
+        VolumePoint(key, sum(daily.get(d, 0) for d in days))
+        for key, days in bucket_days(period, granularity).items()
+    )
+
+
+def _sentiment_buckets(
+    cells: list[_Cell], period: Period, granularity: Granularity
+) -> tuple[SentimentPoint, ...]:
+    """Mentions per bucket split by sentiment label (unlabelled apart), zeros included.
+
+    A fold of the same grouped rows as the volume, so each bucket adds up to its volume.
+    """
+    per_day: dict[str | None, Counter[date]] = defaultdict(Counter)
+    for c in cells:
+        per_day[c.sentiment if c.sentiment in _SENTIMENTS else None][c.day] += c.mentions
+
+    def total(sentiment: str | None, days: list[date]) -> int:
+        counts = per_day.get(sentiment)
+        return 0 if counts is None else sum(counts.get(d, 0) for d in days)
+
+    return tuple(
+        SentimentPoint(
+            bucket=key,
+            negative=total("negative", days),
+            neutral=total("neutral", days),
+            positive=total("positive", days),
+            unlabelled=total(None, days),
+        )
+        for key, days in bucket_days(period, granularity).items()
+    )
 
 
 def _nss(cells: list[_Cell]) -> float | None:
@@ -125,7 +172,8 @@ def brand_overview(
 
     Volume = brand-query mentions per day (or ISO week); NSS = (pos − neg)/(pos + neg) × 100
     over labelled mentions; SoV = mentions(b) / Σ mentions(brand and its configured
-    competitors) × 100; engagement per source (never summed across sources); language mix.
+    competitors) × 100; engagement per source (never summed across sources); language mix;
+    sentiment per bucket (negative, neutral, positive, unlabelled: they add up to the volume).
     """
     cfg = scoring or scoring_settings(settings)
     name = settings.brand(brand).name
@@ -192,4 +240,5 @@ def brand_overview(
         mentions_by_brand=sov_now,
         engagement=engagement,
         languages=languages,
+        sentiment=_sentiment_buckets(now, period, granularity),
     )

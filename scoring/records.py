@@ -15,6 +15,7 @@ __all__ = [
     "NO_FILTERS",
     "Advocate",
     "Amplification",
+    "AmplifiedMention",
     "BrandOverview",
     "ChannelSplit",
     "Comparison",
@@ -28,6 +29,8 @@ __all__ = [
     "Period",
     "QualityMix",
     "QueuedComplaint",
+    "RatePoint",
+    "SentimentPoint",
     "SourceEngagement",
     "VolumePoint",
     "WordOfMouth",
@@ -122,6 +125,25 @@ class VolumePoint:
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
+class SentimentPoint:
+    """One bucket's brand mentions split by sentiment label; the four add up to its volume.
+
+    ``unlabelled`` counts mentions the classifier has not judged (under the model version
+    read), so the split never silently disagrees with the volume chart beside it.
+    """
+
+    bucket: date
+    negative: int
+    neutral: int
+    positive: int
+    unlabelled: int
+
+    @property
+    def total(self) -> int:
+        return self.negative + self.neutral + self.positive + self.unlabelled
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
 class SourceEngagement:
     """Engagement on one source; never summed across sources (their counts differ in kind)."""
 
@@ -158,6 +180,7 @@ class BrandOverview:
     mentions_by_brand: dict[str, int]
     engagement: tuple[SourceEngagement, ...]
     languages: tuple[LanguageShare, ...]
+    sentiment: tuple[SentimentPoint, ...]  # per bucket of ``granularity``, zeros included
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
@@ -183,6 +206,24 @@ class Amplification:
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
+class AmplifiedMention:
+    """An organic mention and the engagement it received (its own source's counts).
+
+    Engagement is only comparable within a source, so the source travels with the figure.
+    """
+
+    mention_id: int
+    source: str
+    community: str | None
+    author: str | None
+    created_at: datetime
+    title: str | None
+    text: str
+    url: str | None
+    engagement: int
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
 class WordOfMouth:
     """Peer-to-peer talk: organic volume and trend, WOM balance, advocates, amplification."""
 
@@ -199,6 +240,7 @@ class WordOfMouth:
     advocate_count: int
     detractor_count: int
     amplification: tuple[Amplification, ...]
+    top_amplified: tuple[AmplifiedMention, ...]  # most engaged first, ``[scoring] top_amplified``
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
@@ -227,6 +269,16 @@ class QueuedComplaint:
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
+class RatePoint:
+    """Complaints, the rate's denominator and the rate in one bucket (None: no denominator)."""
+
+    bucket: date
+    complaints: int
+    organic: int  # labelled organic mentions, or all of them (``complaint_rate_denominator``)
+    rate_pct: float | None
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
 class ComplaintBehaviour:
     brand: str
     period: Period
@@ -239,6 +291,8 @@ class ComplaintBehaviour:
     median_first_reply_hours: float | None
     unanswered: tuple[QueuedComplaint, ...]
     unanswered_total: int
+    granularity: str
+    rate_series: tuple[RatePoint, ...]  # per bucket of ``granularity``, zeros included
 
 
 @dataclasses.dataclass(frozen=True, slots=True)

@@ -86,6 +86,9 @@ class ScoringSettings(_Strict):
     )
     advocate_min_mentions: int = Field(default=2, ge=1)
     top_authors: int = Field(default=20, ge=1)
+    top_amplified: int = Field(
+        default=10, ge=1, le=500, description="most engaged organic mentions listed (WOM)"
+    )
     queue_size: int = Field(default=50, ge=1)
     engagement: dict[str, list[str]] = Field(default_factory=lambda: dict(_DEFAULT_ENGAGEMENT))
     depth_levels: dict[str, DepthLevel] = Field(default_factory=lambda: dict(_DEFAULT_DEPTH))

@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections import Counter, defaultdict
 from datetime import date
 
-from sqlalchemy import Connection, Engine, func
+from sqlalchemy import Connection, Engine, func, select
 
 from config.settings import Settings
 from scoring import metrics
@@ -31,6 +31,7 @@ from scoring.records import (
     NO_FILTERS,
     Advocate,
     Amplification,
+    AmplifiedMention,
     Comparison,
     MentionFilters,
     Period,
@@ -91,6 +92,50 @@ def _authors(
     }
 
 
+def _top_amplified(
+    conn: Connection, scope: BrandScope, cfg: ScoringSettings
+) -> tuple[AmplifiedMention, ...]:
+    """The ``top_amplified`` organic mentions with the most engagement (newest first on ties).
+
+    Ranked on ids and engagement alone, then the few winners' texts fetched by primary key,
+    so the database's top-N sort never carries every mention's text.
+    """
+    eng = engagement_expr(cfg).label("engagement")
+    ranked = (
+        scope.select(M.c.id, eng)
+        .order_by(eng.desc(), M.c.created_at.desc(), M.c.id.desc())
+        .limit(cfg.top_amplified)
+    )
+    top = [(int(i), int(e or 0)) for i, e in conn.execute(ranked)]
+    if not top:
+        return ()
+    stmt = select(
+        M.c.id,
+        M.c.source,
+        M.c.community,
+        M.c.author,
+        M.c.created_at,
+        M.c.title,
+        M.c.text,
+        M.c.url,
+    ).where(M.c.id.in_([i for i, _e in top]))
+    found = {int(r.id): r for r in conn.execute(stmt)}
+    return tuple(
+        AmplifiedMention(
+            mention_id=i,
+            source=found[i].source,
+            community=found[i].community,
+            author=found[i].author,
+            created_at=found[i].created_at,
+            title=found[i].title,
+            text=found[i].text,
+            url=found[i].url,
+            engagement=e,
+        )
+        for i, e in top
+    )
+
+
 def word_of_mouth(
     bind: Engine | Connection,
     settings: Settings,
@@ -108,7 +153,8 @@ def word_of_mouth(
     - WOM balance = NSS over organic mentions;
     - advocates (detractors) = authors with ≥ ``advocate_min_mentions`` positive (negative)
       organic mentions in the period, with their organic mention count and communities;
-    - amplification = engagement organic mentions received, per source, vs before.
+    - amplification = engagement organic mentions received, per source, vs before;
+    - the ``top_amplified`` organic mentions that received the most engagement.
     """
     cfg = scoring or scoring_settings(settings)
     name = settings.brand(brand).name
@@ -118,6 +164,7 @@ def word_of_mouth(
         now = _grouped(conn, scope, cfg)
         before = _grouped(conn, scope.with_period(period.previous), cfg)
         authors = _authors(conn, scope, cfg)
+        top_amplified = _top_amplified(conn, scope, cfg)
     advocates, n_adv = authors["positive"]
     detractors, n_det = authors["negative"]
 
@@ -166,4 +213,5 @@ def word_of_mouth(
         advocate_count=n_adv,
         detractor_count=n_det,
         amplification=amplification,
+        top_amplified=top_amplified,
     )

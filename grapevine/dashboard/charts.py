@@ -16,6 +16,7 @@ import pandas as pd
 __all__ = [
     "RECOMMENDATION_COLORS",
     "SENTIMENT_COLORS",
+    "UNLABELLED_COLOR",
     "bars",
     "hotspot_scatter",
     "lines",
@@ -26,6 +27,8 @@ __all__ = [
 SENTIMENT_COLORS = {"negative": "#d62728", "neutral": "#9e9e9e", "positive": "#2ca02c"}
 SERIES_COLORS = ["#4c78a8", "#f58518", "#72b7b2", "#b279a2", "#ff9da6", "#9d755d", "#bab0ac"]
 RECOMMENDATION_COLORS = {"join": "#2ca02c", "already present": "#4c78a8", "watch": "#9e9e9e"}
+#: Mentions the classifier has not judged yet: stacked on top, pale, so volume stays whole.
+UNLABELLED_COLOR = "#e0e0e0"
 HEIGHT = 260
 
 
@@ -34,8 +37,13 @@ def sentiment_scale() -> alt.Scale:
 
 
 def sentiment_area(frame: pd.DataFrame, x: str = "period", y: str = "mentions") -> alt.Chart:
-    """Mentions per period stacked by sentiment (columns ``x``, ``sentiment``, ``y``)."""
-    order = {name: i for i, name in enumerate(SENTIMENT_COLORS)}
+    """Mentions per period stacked by sentiment (columns ``x``, ``sentiment``, ``y``).
+
+    ``sentiment`` may also be ``"unlabelled"`` (drawn last, pale), so the stack adds up to
+    the volume.
+    """
+    colors = {**SENTIMENT_COLORS, "unlabelled": UNLABELLED_COLOR}
+    order = {name: i for i, name in enumerate(colors)}
     data = frame.assign(_order=frame["sentiment"].map(order))
     chart: alt.Chart = (
         alt.Chart(data)
@@ -43,7 +51,11 @@ def sentiment_area(frame: pd.DataFrame, x: str = "period", y: str = "mentions") 
         .encode(
             x=alt.X(f"{x}:T", title=None),
             y=alt.Y(f"{y}:Q", title="Mentions", stack="zero"),
-            color=alt.Color("sentiment:N", scale=sentiment_scale(), title="Sentiment"),
+            color=alt.Color(
+                "sentiment:N",
+                scale=alt.Scale(domain=list(colors), range=list(colors.values())),
+                title="Sentiment",
+            ),
             order=alt.Order("_order:Q"),
             tooltip=[
                 alt.Tooltip(f"{x}:T", title="Period"),

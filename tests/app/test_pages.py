@@ -7,18 +7,19 @@ so the page can neither compute its own figure nor lose one on the way.
 
 from __future__ import annotations
 
+import pandas as pd
+import pyarrow as pa
 import pytest
 from streamlit.testing.v1 import AppTest
 
 import scoring
 from config import Settings
-from grapevine.dashboard import scores
-from grapevine.dashboard.filters import Filters
+from grapevine.dashboard.pages.mentions import safe_link
 from storage import open_store
 from tests.app import seed
 from tests.app.test_mentions_sources import open_page
 
-FILTERS = Filters("Acme", seed.FIRST_DAY, seed.LAST_DAY)
+PERIOD = scoring.Period.days(seed.FIRST_DAY, seed.LAST_DAY)
 
 
 def metric(at: AppTest, label: str) -> str:
@@ -29,6 +30,14 @@ def metric(at: AppTest, label: str) -> str:
 
 def delta(at: AppTest, label: str) -> str | None:
     return next(m.delta for m in at.metric if m.label == label)
+
+
+def chart_data(at: AppTest, index: int) -> pd.DataFrame:
+    """The rows a page handed to its ``index``-th chart (Arrow IPC inside the proto)."""
+    proto = at.get("vega_lite_chart")[index].proto
+    (dataset,) = proto.datasets
+    frame: pd.DataFrame = pa.ipc.open_stream(dataset.data.data).read_all().to_pandas()
+    return frame
 
 
 @pytest.mark.usefixtures("seeded")
@@ -44,15 +53,23 @@ def test_overview_shows_volume_nss_and_share_of_voice() -> None:
 
 def test_overview_figures_are_scoring_figures(seeded: Settings) -> None:
     store = open_store(seeded.store.database_url, migrate=False)
-    direct = scoring.brand_overview(
-        store.engine, seeded, "Acme", scoring.Period.days(seed.FIRST_DAY, seed.LAST_DAY)
-    )
+    direct = scoring.brand_overview(store.engine, seeded, "Acme", PERIOD)
+    store.engine.dispose()
     assert direct.total.current == seed.ACME_VOLUME
     at = open_page("overview")
     assert metric(at, "Net sentiment score") == f"{direct.nss.current:,.0f}"
-    days = scores.sentiment_by_day(seeded.store.database_url, FILTERS)
-    assert sum(n for _d, _s, n in days) == direct.total.current
-    store.engine.dispose()
+    # the sentiment chart draws the record's split, day by day, and adds up to the volume
+    shown = chart_data(at, 0)
+    expected = {
+        (p.bucket, name): getattr(p, name)
+        for p in direct.sentiment
+        for name in ("negative", "neutral", "positive")
+    }
+    assert {
+        (t.date(), str(s)): int(n)
+        for t, s, n in zip(shown["period"], shown["sentiment"], shown["mentions"], strict=True)
+    } == expected
+    assert int(shown["mentions"].sum()) == seed.ACME_VOLUME  # every seeded mention is labelled
 
 
 @pytest.mark.usefixtures("seeded")
@@ -80,6 +97,20 @@ def test_word_of_mouth_counts_organic_talk_and_names_advocates() -> None:
     assert amplified["Engagement"].is_monotonic_decreasing
 
 
+def test_most_amplified_are_the_scoring_list(seeded: Settings) -> None:
+    store = open_store(seeded.store.database_url, migrate=False)
+    direct = scoring.word_of_mouth(store.engine, seeded, "Acme", PERIOD)
+    store.engine.dispose()
+    assert direct.top_amplified, "the seeded period has organic mentions"
+    amplified = open_page("word_of_mouth").dataframe[-1].value
+    assert list(amplified["Engagement"]) == [m.engagement for m in direct.top_amplified]
+    assert list(amplified["Author"]) == [m.author or "" for m in direct.top_amplified]
+    # links go through the page's safe_link: the seeded javascript: URL is dropped
+    links = [safe_link(m.url) for m in direct.top_amplified]
+    assert [u if isinstance(u, str) else None for u in amplified["Link"]] == links
+    assert None in links
+
+
 @pytest.mark.usefixtures("seeded")
 def test_complaints_show_rate_response_and_the_unanswered_queue() -> None:
     at = open_page("complaints")
@@ -91,18 +122,20 @@ def test_complaints_show_rate_response_and_the_unanswered_queue() -> None:
     assert set(queue["Channel"]) == {"to the company", "to peers"}  # r/acme is Acme's own
 
 
-def test_weekly_complaint_rate_adds_up_to_the_period_figure(seeded: Settings) -> None:
-    url = seeded.store.database_url
-    weeks = scores.complaints_by_week(url, "k", seeded, FILTERS)
-    direct = scoring.complaint_behaviour(
-        open_store(url, migrate=False).engine,
-        seeded,
-        "Acme",
-        scoring.Period.days(seed.FIRST_DAY, seed.LAST_DAY),
-    )
-    assert sum(n for _w, n, _t, _r in weeks) == direct.complaints.current
-    total = sum(t for _w, _n, t, _r in weeks)
+def test_weekly_complaint_rate_is_the_scoring_series(seeded: Settings) -> None:
+    store = open_store(seeded.store.database_url, migrate=False)
+    direct = scoring.complaint_behaviour(store.engine, seeded, "Acme", PERIOD)
+    store.engine.dispose()
+    weeks = direct.rate_series
+    assert direct.granularity == "week"
+    assert sum(w.complaints for w in weeks) == direct.complaints.current == seed.ACME_COMPLAINTS
+    total = sum(w.organic for w in weeks)
     assert scoring.complaint_rate(seed.ACME_COMPLAINTS, total) == direct.rate_pct.current
+    # the page plots the weeks that have a rate, with the record's values
+    shown = chart_data(open_page("complaints"), 0)
+    plotted = [w for w in weeks if w.rate_pct is not None]
+    assert [t.date() for t in shown["period"]] == [w.bucket for w in plotted]
+    assert list(shown["rate"]) == pytest.approx([w.rate_pct for w in plotted])
 
 
 @pytest.mark.usefixtures("seeded")

@@ -78,6 +78,19 @@ def test_complaint_behaviour_by_hand(store: Store, acme: Settings) -> None:
     assert c.unanswered_total == 2
     assert c.unanswered[0].channel == "company"
     assert c.unanswered[1].community == "reddit:r/acme"
+    # the rate per ISO week: 10-12 Nov all fall in the week of Monday 9 Nov -> 4 / 5 = 80 %
+    assert [(p.bucket.day, p.complaints, p.organic) for p in c.rate_series] == [(9, 4, 5)]
+    assert c.rate_series[0].rate_pct == pytest.approx(80.0)
+
+
+def test_rate_per_day(store: Store, acme: Settings) -> None:
+    seed(store, ROWS)
+    c = complaint_behaviour(store.engine, acme, "Acme", PERIOD, granularity="day")
+    # 10 Nov: c1, c2 of 2 labelled organic = 100 %; 11 Nov: c3, c4 of 2 (r1 is own) = 100 %;
+    # 12 Nov: none of 1 (n1; n2 is unlabelled) = 0 %
+    series = [(p.bucket.day, p.complaints, p.organic, p.rate_pct) for p in c.rate_series]
+    assert series == [(10, 2, 2, 100.0), (11, 2, 2, 100.0), (12, 0, 1, 0.0)]
+    assert sum(p.complaints for p in c.rate_series) == c.complaints.current
 
 
 def test_rate_over_all_organic_when_configured(store: Store, acme: Settings) -> None:
@@ -88,6 +101,7 @@ def test_rate_over_all_organic_when_configured(store: Store, acme: Settings) -> 
     c = complaint_behaviour(store.engine, acme, "Acme", PERIOD, scoring=cfg)
     # 4 complaints / 6 organic (n2 unlabelled counts too) = 66.67 %
     assert c.rate_pct.current == pytest.approx(400 / 6)
+    assert [(p.complaints, p.organic) for p in c.rate_series] == [(4, 6)]
     assert len(c.unanswered) == 1
     assert c.unanswered_total == 2
 
@@ -99,6 +113,7 @@ def test_no_complaints(store: Store, acme: Settings) -> None:
     assert c.median_first_reply_hours is None
     assert c.channel.to_company_pct is None
     assert c.unanswered == ()
+    assert [(p.complaints, p.organic, p.rate_pct) for p in c.rate_series] == [(0, 0, None)]
 
 
 def test_channel_rule() -> None:

@@ -74,6 +74,11 @@ def test_overview_by_hand(store: Store, acme: Settings) -> None:
     assert langs["en"] == (3, pytest.approx(60.0))
     assert langs["de"] == (1, pytest.approx(20.0))
     assert langs["und"] == (1, pytest.approx(20.0))
+    # sentiment per day (negative, neutral, positive, unlabelled):
+    # 10 Nov a1, a2 positive; 11 Nov a3 negative; 12 Nov a4 neutral, a6 unlabelled
+    split = [(p.bucket.day, p.negative, p.neutral, p.positive, p.unlabelled) for p in o.sentiment]
+    assert split == [(10, 0, 0, 2, 0), (11, 1, 0, 0, 0), (12, 0, 1, 0, 1)]
+    assert [p.total for p in o.sentiment] == [p.count for p in o.volume]
 
 
 def test_weekly_buckets_and_filters(store: Store, acme: Settings) -> None:
@@ -82,6 +87,10 @@ def test_weekly_buckets_and_filters(store: Store, acme: Settings) -> None:
     o = brand_overview(store.engine, acme, "Acme", week, granularity="week")
     # week of 9 Nov: old(9th), a1, a2, a3, a4, a6 = 6; week of 16 Nov: 0
     assert [(p.bucket.day, p.count) for p in o.volume] == [(9, 6), (16, 0)]
+    # week of 9 Nov: a3 negative; a4 neutral; a1, a2 positive; a6 and 'old' unlabelled
+    # ('old' has only an old-0 label, and test-1 is the version read)
+    split = [(p.bucket.day, p.negative, p.neutral, p.positive, p.unlabelled) for p in o.sentiment]
+    assert split == [(9, 1, 1, 2, 2), (16, 0, 0, 0, 0)]
     only_reddit = brand_overview(
         store.engine, acme, "Acme", PERIOD, filters=MentionFilters(sources=("reddit",))
     )
@@ -110,6 +119,7 @@ def test_empty_store_gives_no_numbers_not_nan(store: Store, acme: Settings) -> N
     assert o.engagement == ()
     assert o.languages == ()
     assert [p.count for p in o.volume] == [0, 0, 0]
+    assert [p.total for p in o.sentiment] == [0, 0, 0]
 
 
 def test_invariant_to_row_order(tmp_path: Path, acme: Settings) -> None:

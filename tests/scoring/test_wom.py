@@ -73,6 +73,38 @@ def test_word_of_mouth_by_hand(store: Store, acme: Settings) -> None:
     assert (amp["reddit"].engagement, amp["reddit"].change_pct) == (6, None)
 
 
+def test_most_amplified_by_hand(store: Store, acme: Settings) -> None:
+    ids = seed(store, [*ROWS, Row("gone", at(11), score=99, deleted=True)])
+    w = word_of_mouth(store.engine, acme, "Acme", PERIOD)
+    # engagement: w2 6 (reddit), w1 3 + 1 = 4, w4 1, then w3, w5, w6 0 (newest first:
+    # w6 12 Nov 14:00, w5 13:00, w3 11 Nov); o1 (50) is own, p1 last period, 'gone' deleted
+    assert [(m.mention_id, m.engagement) for m in w.top_amplified] == [
+        (ids["w2"], 6),
+        (ids["w1"], 4),
+        (ids["w4"], 1),
+        (ids["w6"], 0),
+        (ids["w5"], 0),
+        (ids["w3"], 0),
+    ]
+    first = w.top_amplified[0]
+    assert (first.source, first.community, first.author) == ("reddit", "reddit:r/espresso", "ann")
+    assert first.created_at == at(11)
+
+
+def test_most_amplified_follows_the_settings(store: Store, acme: Settings) -> None:
+    ids = seed(store, ROWS)
+    from scoring import scoring_settings
+
+    # Reddit engagement counted as comments only: w2 (score 6, no comments) drops to 0;
+    # only the top 2 are listed: w1 (4), w4 (1)
+    cfg = scoring_settings(acme, top_amplified=2, engagement={"reddit": ["comments"]})
+    w = word_of_mouth(store.engine, acme, "Acme", PERIOD, scoring=cfg)
+    assert [(m.mention_id, m.engagement) for m in w.top_amplified] == [
+        (ids["w1"], 4),
+        (ids["w4"], 1),
+    ]
+
+
 def test_advocate_threshold_is_configurable(store: Store, acme: Settings) -> None:
     seed(store, ROWS)
     from scoring import scoring_settings
@@ -91,5 +123,6 @@ def test_no_data(store: Store, acme: Settings) -> None:
     assert w.trend_per_day == pytest.approx(0.0)  # three zero days: flat, not undefined
     assert w.advocates == ()
     assert w.amplification == ()
+    assert w.top_amplified == ()
     one_day = Period(at(10, 0), at(11, 0))
     assert word_of_mouth(store.engine, acme, "Acme", one_day).trend_per_day is None

@@ -61,7 +61,16 @@ def render(ctx: Context) -> None:
     with left:
         st.subheader("Complaint rate over time")
         weeks = pd.DataFrame(
-            scores.complaints_by_week(ctx.url, key, ctx.settings, filters),
+            [
+                {
+                    "period": p.bucket,
+                    "complaints": p.complaints,
+                    "organic": p.organic,
+                    "rate": p.rate_pct,
+                }
+                for p in result.rate_series
+                if p.rate_pct is not None
+            ],
             columns=["period", "complaints", "organic", "rate"],
         )
         if weeks.empty:

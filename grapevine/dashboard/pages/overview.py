@@ -27,6 +27,21 @@ def _sov_tile(where: object, result: scoring.BrandOverview) -> None:
     )
 
 
+def _sentiment_frame(result: scoring.BrandOverview) -> pd.DataFrame:
+    """The overview's sentiment series as tidy rows; "unlabelled" only when there are some."""
+    names = ["negative", "neutral", "positive"]
+    if any(p.unlabelled for p in result.sentiment):
+        names.append("unlabelled")
+    return pd.DataFrame(
+        [
+            {"period": p.bucket, "sentiment": name, "mentions": getattr(p, name)}
+            for p in result.sentiment
+            for name in names
+        ],
+        columns=["period", "sentiment", "mentions"],
+    )
+
+
 def render(ctx: Context) -> None:
     st.header("Overview")
     filters = require_filters(ctx)
@@ -60,13 +75,11 @@ def render(ctx: Context) -> None:
     left, right = st.columns([3, 2])
     with left:
         st.subheader("Volume and sentiment")
-        days = scores.sentiment_by_day(ctx.url, filters)
-        frame = pd.DataFrame(days, columns=["period", "sentiment", "mentions"])
-        if frame.empty:
+        frame = _sentiment_frame(result)
+        frame["period"] = pd.to_datetime(frame["period"])
+        st.altair_chart(charts.sentiment_area(frame), width="stretch")
+        if not any(p.negative or p.neutral or p.positive for p in result.sentiment):
             st.info("No labelled mentions yet: run `grapevine classify`.")
-        else:
-            frame["period"] = pd.to_datetime(frame["period"])
-            st.altair_chart(charts.sentiment_area(frame), width="stretch")
         st.caption(
             f"{number(result.total.current)} mentions this period against "
             f"{number(result.total.previous)} in the previous "

@@ -116,7 +116,10 @@ def render(ctx: Context) -> None:
     )
 
     st.subheader("Most amplified mentions")
-    top = scores.most_amplified(ctx.url, key, ctx.settings, filters)
+    st.caption(
+        "Organic mentions that received the most engagement, counted in each one's own "
+        "source's units (compare within a source)."
+    )
     st.dataframe(
         pd.DataFrame(
             [
@@ -129,8 +132,9 @@ def render(ctx: Context) -> None:
                     "Mention": (f"{m.title} — {m.text}" if m.title else m.text)[:300],
                     "Link": safe_link(m.url),
                 }
-                for m in top
-            ]
+                for m in wom.top_amplified
+            ],
+            columns=["Engagement", "Source", "Community", "Author", "When", "Mention", "Link"],
         ),
         hide_index=True,
         width="stretch",
