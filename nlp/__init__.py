@@ -1,0 +1,1 @@
+"""Grapevine's classifiers: sentiment, complaint and comment quality, plus language id."""

@@ -1,0 +1,234 @@
+"""Batched inference: ``classify(texts) -> list[Labels]``, the only way texts get labelled.
+
+Texts are cut to a bounded number of characters (a huge post cannot stall the tokenizer),
+tokenised, sorted by token length so each batch pads little, and run through the model
+under ``torch.inference_mode()``; the results go back in input order. The shipped model is
+int8-quantised in place on load (about 2x faster on this CPU, see MODELS.md).
+
+``--model`` may name any transformers sequence-classification model (a directory, or a hub
+id for users who are online): its labels then replace the shipped sentiment, and the
+complaint and quality heads still come from the shipped model.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any, Protocol
+
+import torch
+
+from nlp.labels import Labels
+from nlp.language import DEFAULT_LANGUAGES, LanguageIdentifier
+from nlp.model import ModelMeta, load_model, quantise
+
+CHARS_PER_TOKEN_BOUND = 32  # no tokenizer piece is longer; cut before tokenising
+_LONE_SURROGATE = re.compile(r"[\ud800-\udfff]")
+
+
+def clean_text(text: object) -> str:
+    """Any input as a str the tokenizer accepts: None/non-str become "", surrogates go."""
+    if not isinstance(text, str):
+        return "" if text is None else str(text)
+    return _LONE_SURROGATE.sub("\ufffd", text)
+
+
+class Classifier(Protocol):
+    name: str
+    version: str
+
+    def classify(self, texts: Sequence[str]) -> list[Labels]: ...
+
+
+class ThreeHeadClassifier:
+    """The shipped (or any saved) three-head model with language identification."""
+
+    def __init__(
+        self,
+        directory: Path | None = None,
+        *,
+        batch_size: int = 32,
+        max_length: int | None = None,
+        quantised: bool = True,
+        languages: LanguageIdentifier | None = None,
+    ) -> None:
+        model, tokenizer, meta = load_model(directory)
+        self.model = quantise(model) if quantised else model
+        self.tokenizer = tokenizer
+        self.meta: ModelMeta = meta
+        self.name = meta.name
+        self.version = meta.version
+        self.batch_size = batch_size
+        self.max_length = max_length or meta.max_length
+        self.languages = languages or LanguageIdentifier()
+
+    def scores(self, texts: Sequence[str]) -> list[tuple[list[float], float, list[float]]]:
+        """Per text: sentiment probabilities, complaint probability, quality probabilities."""
+        cut = self.max_length * CHARS_PER_TOKEN_BOUND
+        prepared = [self.tokenizer.normalise(self.meta.prefix + clean_text(t)[:cut]) for t in texts]
+        self.tokenizer.tokenizer.enable_truncation(self.max_length)
+        encodings = self.tokenizer.tokenizer.encode_batch(prepared)
+        order = sorted(range(len(texts)), key=lambda i: len(encodings[i].ids))
+        out: list[Any] = [None] * len(texts)
+        with torch.inference_mode():
+            for start in range(0, len(order), self.batch_size):
+                rows = order[start : start + self.batch_size]
+                width = max(len(encodings[i].ids) for i in rows)
+                ids = torch.full((len(rows), width), 1, dtype=torch.long)
+                mask = torch.zeros((len(rows), width), dtype=torch.long)
+                for r, i in enumerate(rows):
+                    n = len(encodings[i].ids)
+                    ids[r, :n] = torch.tensor(encodings[i].ids, dtype=torch.long)
+                    mask[r, :n] = 1
+                logits = self.model(ids, mask)
+                sentiment = torch.softmax(logits.sentiment.float(), -1).tolist()
+                complaint = torch.sigmoid(logits.complaint.float()).tolist()
+                quality = torch.softmax(logits.quality.float(), -1).tolist()
+                for r, i in enumerate(rows):
+                    out[i] = (sentiment[r], complaint[r], quality[r])
+        return out
+
+    def classify(self, texts: Sequence[str]) -> list[Labels]:
+        if not texts:
+            return []
+        languages = self.languages.identify([clean_text(t) for t in texts])
+        return [
+            _labels(self.meta, s, c, q, lang)
+            for (s, c, q), lang in zip(self.scores(texts), languages, strict=True)
+        ]
+
+
+def _labels(
+    meta: ModelMeta,
+    sentiment: list[float],
+    complaint: float,
+    quality: list[float],
+    lang: str | None,
+) -> Labels:
+    s = max(range(len(sentiment)), key=sentiment.__getitem__)
+    q = max(range(len(quality)), key=quality.__getitem__)
+    return Labels(
+        sentiment=meta.sentiments[s],
+        sentiment_scores={
+            name: float(p) for name, p in zip(meta.sentiments, sentiment, strict=True)
+        },
+        complaint=float(complaint),
+        quality=meta.qualities[q],
+        quality_score=float(quality[q]),
+        language=lang,
+    )
+
+
+def sentiment_bucket(label: str, n_labels: int, index: int) -> str | None:
+    """Map a foreign model's label to negative / neutral / positive, or None if unknown.
+
+    Handles names (``NEGATIVE``, ``neu``…), star ratings (``1 star`` … ``5 stars``) and bare
+    ``LABEL_i`` ids (read as negative/neutral/positive for 3 labels, negative/positive for 2).
+    """
+    name = label.lower()
+    for key, bucket in (("neg", "negative"), ("neu", "neutral"), ("pos", "positive")):
+        if key in name:
+            return bucket
+    stars = re.match(r"\s*([1-5])\s*star", name)
+    if stars:
+        n = int(stars.group(1))
+        return "negative" if n <= 2 else "neutral" if n == 3 else "positive"
+    if re.fullmatch(r"label_\d+", name):
+        if n_labels == 3:
+            return ("negative", "neutral", "positive")[index]
+        if n_labels == 2:
+            return ("negative", "positive")[index]
+    return None
+
+
+class ForeignSentimentClassifier:
+    """Sentiment from any transformers sequence-classification model; the rest shipped."""
+
+    def __init__(self, model: str, base: ThreeHeadClassifier, batch_size: int = 32) -> None:
+        from transformers import AutoModelForSequenceClassification, AutoTokenizer
+
+        self.tokenizer = AutoTokenizer.from_pretrained(model)
+        self.model = AutoModelForSequenceClassification.from_pretrained(model).eval()
+        config = self.model.config
+        n = int(config.num_labels)
+        self.buckets = [sentiment_bucket(str(config.id2label[i]), n, i) for i in range(n)]
+        if not any(self.buckets):
+            raise ValueError(f"{model}: no sentiment labels in {config.id2label}")
+        self.base = base
+        self.batch_size = batch_size
+        self.name = f"{model}+{base.name}"
+        self.version = f"{getattr(config, '_commit_hash', None) or 'local'}+{base.version}"[:100]
+
+    def classify(self, texts: Sequence[str]) -> list[Labels]:
+        labels = self.base.classify(texts)
+        cleaned = [clean_text(t)[:4096] for t in texts]
+        order = sorted(range(len(texts)), key=lambda i: len(cleaned[i]))
+        result = list(labels)
+        with torch.inference_mode():
+            for start in range(0, len(order), self.batch_size):
+                rows = order[start : start + self.batch_size]
+                enc = self.tokenizer(
+                    [cleaned[i] for i in rows],
+                    padding=True,
+                    truncation=True,
+                    max_length=min(512, getattr(self.tokenizer, "model_max_length", 512)),
+                    return_tensors="pt",
+                )
+                probs = torch.softmax(self.model(**enc).logits.float(), -1).tolist()
+                for r, i in enumerate(rows):
+                    scores = dict.fromkeys(("negative", "neutral", "positive"), 0.0)
+                    for bucket, p in zip(self.buckets, probs[r], strict=True):
+                        if bucket:
+                            scores[bucket] += p
+                    total = sum(scores.values()) or 1.0
+                    scores = {k: v / total for k, v in scores.items()}
+                    best = max(scores, key=scores.__getitem__)
+                    result[i] = Labels(
+                        sentiment=best,
+                        sentiment_scores=scores,
+                        complaint=labels[i].complaint,
+                        quality=labels[i].quality,
+                        quality_score=labels[i].quality_score,
+                        language=labels[i].language,
+                    )
+        return result
+
+
+def load_classifier(
+    model: str | None = None,
+    *,
+    weights: Path | None = None,
+    batch_size: int = 32,
+    max_length: int | None = None,
+    quantised: bool = True,
+    languages: Sequence[str] | None = None,
+    language_low_accuracy: bool = False,
+) -> Classifier:
+    """The configured classifier: the shipped model, or a foreign sentiment model on top."""
+    identifier = LanguageIdentifier(
+        languages or DEFAULT_LANGUAGES, low_accuracy=language_low_accuracy
+    )
+    base = ThreeHeadClassifier(
+        weights,
+        batch_size=batch_size,
+        max_length=max_length,
+        quantised=quantised,
+        languages=identifier,
+    )
+    if model in (None, "", "shipped"):
+        return base
+    return ForeignSentimentClassifier(model, base, batch_size=batch_size)
+
+
+_default: Classifier | None = None
+
+
+def classify(
+    texts: Sequence[str], loader: Callable[[], Classifier] = load_classifier
+) -> list[Labels]:
+    """Label texts with the shipped model (loaded once per process)."""
+    global _default
+    if _default is None:
+        _default = loader()
+    return _default.classify(texts)

@@ -1,0 +1,232 @@
+"""``grapevine train``, ``grapevine classify`` and ``grapevine label``.
+
+``classify`` is the contract independent evaluation depends on: JSON lines in
+(``{"id": …, "text": …}``), JSON lines out, in input order, streamed a window at a time.
+A line that is not valid UTF-8 is decoded with replacement characters; a line that is not
+a JSON object is reported on stderr and skipped (there is no id to answer with); a
+missing or null text is classified as the empty text.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections.abc import Iterator
+from contextlib import ExitStack
+from pathlib import Path
+from typing import IO, Annotated, Any
+
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn, TransferSpeedColumn
+
+from nlp.classify import Classifier, load_classifier
+from nlp.settings import NlpSettings, nlp_settings
+
+console = Console(stderr=True)
+WINDOW_BATCHES = 8
+
+ModelOption = Annotated[
+    str | None,
+    typer.Option(
+        "--model",
+        help="A transformers sequence-classification model dir or hub id for sentiment "
+        "(default: [nlp] model, i.e. the shipped model).",
+    ),
+]
+ConfigOption = Annotated[
+    Path | None,
+    typer.Option(
+        "--config", "-c", help="Config file (default: $GRAPEVINE_CONFIG or config/grapevine.toml)."
+    ),
+]
+
+
+def _settings(config: Path | None) -> NlpSettings:
+    from grapevine.cli import load_settings
+
+    return nlp_settings(load_settings(config).nlp)
+
+
+def build_classifier(settings: NlpSettings, model: str | None = None) -> Classifier:
+    if settings.threads:
+        import torch
+
+        torch.set_num_threads(settings.threads)
+    return load_classifier(
+        model if model is not None else settings.model,
+        weights=settings.weights,
+        batch_size=settings.batch_size,
+        max_length=settings.max_length,
+        quantised=settings.quantise,
+        languages=settings.languages,
+        language_low_accuracy=settings.language_low_accuracy,
+    )
+
+
+def parse_line(raw: bytes) -> tuple[Any, str] | None:
+    """``(id, text)`` from one input line, or None when the line holds no JSON object."""
+    line = raw.decode("utf-8", errors="replace").strip()
+    if not line:
+        return None
+    try:
+        record = json.loads(line)
+    except json.JSONDecodeError:
+        return None
+    if not isinstance(record, dict):
+        return None
+    text = record.get("text")
+    return record.get("id"), text if isinstance(text, str) else ("" if text is None else str(text))
+
+
+def classify_stream(
+    classifier: Classifier,
+    source: IO[bytes],
+    sink: IO[str],
+    *,
+    window: int = 256,
+    on_bytes: Any = None,
+) -> tuple[int, int]:
+    """Classify every line of ``source`` into ``sink``; return (written, skipped)."""
+    written = skipped = 0
+    for lineno, chunk in _windows(source, window, on_bytes):
+        records = []
+        for offset, raw in enumerate(chunk):
+            parsed = parse_line(raw)
+            if parsed is None:
+                if raw.strip():
+                    skipped += 1
+                    console.print(f"line {lineno + offset}: not a JSON object, skipped")
+                continue
+            records.append(parsed)
+        results = classifier.classify([text for _, text in records])
+        for (record_id, _), labels in zip(records, results, strict=True):
+            sink.write(json.dumps({"id": record_id, **labels.to_json()}, ensure_ascii=False))
+            sink.write("\n")
+        sink.flush()
+        written += len(records)
+    return written, skipped
+
+
+def _windows(source: IO[bytes], size: int, on_bytes: Any) -> Iterator[tuple[int, list[bytes]]]:
+    chunk: list[bytes] = []
+    first = 1
+    for n, raw in enumerate(source, start=1):
+        chunk.append(raw)
+        if on_bytes is not None:
+            on_bytes(len(raw))
+        if len(chunk) == size:
+            yield first, chunk
+            chunk, first = [], n + 1
+    if chunk:
+        yield first, chunk
+
+
+def classify_command(
+    input_path: Annotated[Path, typer.Option("--in", help="JSON lines: {id, text}; - for stdin.")],
+    output_path: Annotated[
+        Path, typer.Option("--out", help="JSON lines with the labels; - for stdout.")
+    ],
+    model: ModelOption = None,
+    config: ConfigOption = None,
+) -> None:
+    """Classify a JSON-lines file: sentiment, complaint, quality and language per line."""
+    if str(input_path) != "-" and not input_path.is_file():
+        console.print(f"[bold red]No such input file[/]: {input_path}")
+        raise typer.Exit(2)
+    settings = _settings(config)
+    classifier = build_classifier(settings, model)
+    window = settings.batch_size * WINDOW_BATCHES
+    with ExitStack() as stack:
+        stdin = str(input_path) == "-"
+        source = sys.stdin.buffer if stdin else stack.enter_context(input_path.open("rb"))
+        sink = (
+            sys.stdout
+            if str(output_path) == "-"
+            else stack.enter_context(output_path.open("w", encoding="utf-8"))
+        )
+        if console.is_terminal and not stdin:
+            progress = stack.enter_context(
+                Progress(
+                    TextColumn("classifying"),
+                    BarColumn(),
+                    TransferSpeedColumn(),
+                    TimeElapsedColumn(),
+                    console=console,
+                )
+            )
+            task = progress.add_task("classify", total=input_path.stat().st_size)
+            written, skipped = classify_stream(
+                classifier,
+                source,
+                sink,
+                window=window,
+                on_bytes=lambda n: progress.advance(task, n),
+            )
+        else:
+            written, skipped = classify_stream(classifier, source, sink, window=window)
+    console.print(f"{written} lines classified, {skipped} skipped ({classifier.version})")
+
+
+def label_command(
+    config: ConfigOption = None,
+    database_url: Annotated[
+        str | None, typer.Option("--database-url", help="Overrides the configured store.")
+    ] = None,
+    limit: Annotated[int | None, typer.Option(help="Label at most this many mentions.")] = None,
+    model: ModelOption = None,
+) -> None:
+    """Label stored mentions that have no label for the current model version."""
+    from grapevine.cli import load_settings, open_settings_store
+    from nlp.labeller import label_pending
+
+    settings = load_settings(config, database_url)
+    nlp = nlp_settings(settings.nlp)
+    store = open_settings_store(settings)
+    classifier = build_classifier(nlp, model)
+    with Progress(
+        TextColumn("labelling"), BarColumn(), TimeElapsedColumn(), console=console
+    ) as progress:
+        task = progress.add_task("label", total=limit)
+        count = label_pending(
+            store,
+            classifier,
+            batch_size=nlp.batch_size,
+            limit=limit,
+            progress=lambda n: progress.advance(task, n),
+        )
+    console.print(f"{count} mentions labelled with {classifier.name} {classifier.version}")
+
+
+def train_command(
+    data: Annotated[Path, typer.Option(help="The shared data folder.")] = Path("../shared/data"),
+    out: Annotated[
+        Path | None, typer.Option(help="Model directory to write (default: nlp/weights).")
+    ] = None,
+    epochs: Annotated[int | None, typer.Option(help="Override the recipe's epochs.")] = None,
+    max_steps: Annotated[
+        int | None, typer.Option(help="Override the recipe's cap on training batches.")
+    ] = None,
+) -> None:
+    """Fine-tune the shipped model on the shared data (fixed seed) and print validation."""
+    from dataclasses import replace
+
+    from nlp.model import SHIPPED_DIR
+    from nlp.train import Recipe, train
+
+    if not (data / "README.md").exists():
+        console.print(f"[bold red]No training data[/] at {data}")
+        raise typer.Exit(2)
+    recipe = Recipe()
+    if epochs is not None:
+        recipe = replace(recipe, epochs=epochs)
+    if max_steps is not None:
+        recipe = replace(recipe, max_steps=max_steps)
+    train(data, out or SHIPPED_DIR, recipe, log=lambda line: console.print(line, highlight=False))
+
+
+def register(app: typer.Typer) -> None:
+    """Add the NLP commands to the ``grapevine`` app."""
+    app.command("train")(train_command)
+    app.command("classify")(classify_command)
+    app.command("label")(label_command)
