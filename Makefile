@@ -23,6 +23,7 @@ install: $(STAMP)
 run: install
 	$(BIN)/grapevine init
 	$(BIN)/grapevine collect --once
+	$(BIN)/grapevine label
 	$(BIN)/grapevine run
 
 lint: install

@@ -14,14 +14,16 @@ import sys
 from collections.abc import Iterator
 from contextlib import ExitStack
 from pathlib import Path
-from typing import IO, Annotated, Any
+from typing import IO, TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich.console import Console
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn, TransferSpeedColumn
 
-from nlp.classify import Classifier, load_classifier
 from nlp.settings import NlpSettings, nlp_settings
+
+if TYPE_CHECKING:  # torch loads in seconds: only the commands that classify pay for it
+    from nlp.classify import Classifier
 
 console = Console(stderr=True)
 WINDOW_BATCHES = 8
@@ -53,6 +55,8 @@ def build_classifier(settings: NlpSettings, model: str | None = None) -> Classif
         import torch
 
         torch.set_num_threads(settings.threads)
+    from nlp.classify import load_classifier
+
     return load_classifier(
         model if model is not None else settings.model,
         weights=settings.weights,
