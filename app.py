@@ -51,6 +51,12 @@ page = st.navigation(
             url_path="sources",
             icon=":material/monitor_heart:",
         ),
+        st.Page(
+            f"{_PAGES}/alerts.py",
+            title="Alerts",
+            url_path="alerts",
+            icon=":material/notifications:",
+        ),
     ]
 )
 render_sidebar()

@@ -16,12 +16,14 @@ import streamlit as st
 from sqlalchemy import Engine
 from sqlalchemy.engine import make_url
 
+from grapevine.alerts import AlertRecord, list_alerts
 from grapevine.dashboard import queries
 from grapevine.dashboard.filters import Filters
 from storage import Store, open_store
 
 __all__ = [
     "TTL",
+    "alerts",
     "communities",
     "count_mentions",
     "current_model_version",
@@ -117,3 +119,17 @@ def source_health(
 def mentions_by_id(url: str, ids: tuple[int, ...]) -> list[queries.MentionRow]:
     with engine(url).connect() as conn:
         return queries.mentions_by_id(conn, ids)
+
+
+@st.cache_data(ttl=timedelta(seconds=30), show_spinner=False)
+def alerts(url: str, brands: tuple[str, ...] | None, limit: int) -> list[AlertRecord]:
+    """The newest alerts of ``brands`` (None: all) with their deliveries, newest first.
+
+    Cached for seconds: a delivery that just failed is what the Alerts page is for, and the
+    outbox retries every minute, so a five-minute-old status would mislead.
+    """
+    if brands is None:
+        return list_alerts(store(url), limit=limit)
+    found = [a for brand in brands for a in list_alerts(store(url), limit=limit, brand=brand)]
+    found.sort(key=lambda a: (a.fired_at, a.id), reverse=True)
+    return found[:limit]

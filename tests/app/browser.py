@@ -29,6 +29,7 @@ PAGES = {
     "communities": "Communities",
     "mentions": "Mentions",
     "sources": "Sources",
+    "alerts": "Alerts",
 }
 
 
