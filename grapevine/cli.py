@@ -26,6 +26,7 @@ from rich.table import Table
 
 from collectors import REGISTRY, CollectorError
 from config import ConfigError, Settings, install_redaction, load_config, load_dotenv_file
+from grapevine.dashboard.format import ago
 from grapevine.engine import Engine, Job, RunResult
 from storage import Store, database_url_for_display, open_store
 
@@ -229,12 +230,7 @@ def collect(
     verbose: Annotated[bool, typer.Option("--verbose", "-v")] = False,
 ) -> None:
     """Collect mentions for every (source x brand) job, or the ones named."""
-    _setup_logging(verbose)
-    mode = None if replay is None else ("always" if replay else "never")
-    settings = load_settings(config, database_url, replay=mode)
-    store = open_settings_store(settings)
-    store.close_abandoned_runs()
-    engine = _engine(store, settings, source)
+    settings, store, engine = _prepare(config, database_url, replay, verbose, source)
     try:
         jobs = engine.jobs(source, brand)
     except (CollectorError, ConfigError) as exc:
@@ -269,12 +265,26 @@ def _stop_on_signals(engine: Engine) -> None:
     signal.signal(signal.SIGTERM, stop)
 
 
-def _engine(store: Store, settings: Settings, sources: Sequence[str] | None) -> Engine:
+def _prepare(
+    config: Path | None,
+    database_url: str | None,
+    replay: bool | None,
+    verbose: bool,
+    sources: Sequence[str] | None,
+) -> tuple[Settings, Store, Engine]:
+    """What ``collect`` and ``run`` share: settings with the flags applied, the store (runs a
+    killed process left open marked interrupted), and an engine that replays the sources it
+    should — each source's host is probed once, here, never at import time."""
+    _setup_logging(verbose)
+    mode = None if replay is None else ("always" if replay else "never")
+    settings = load_settings(config, database_url, replay=mode)
+    store = open_settings_store(settings)
+    store.close_abandoned_runs()
     names = list(sources) if sources else list(settings.enabled_sources())
     known = [n for n in names if n in REGISTRY]
     replayed = replay_sources(settings, known, settings.collect.replay)
     _announce_replay(replayed, known)
-    return Engine(store, settings, replay=replayed)
+    return settings, store, Engine(store, settings, replay=replayed)
 
 
 @app.command()
@@ -289,34 +299,10 @@ def run(
     verbose: Annotated[bool, typer.Option("--verbose", "-v")] = False,
 ) -> None:
     """Collect, classify and alert on schedule (and serve the dashboard) until stopped."""
-    _setup_logging(verbose)
-    mode = None if replay is None else ("always" if replay else "never")
-    settings = load_settings(config, database_url, replay=mode)
-    store = open_settings_store(settings)
-    store.close_abandoned_runs()
-    engine = _engine(store, settings, None)
+    settings, store, engine = _prepare(config, database_url, replay, verbose, None)
     from grapevine.scheduler import run_scheduler
 
     run_scheduler(settings, store, engine, jobs=engine.jobs(), with_app=app_, port=port)
-
-
-def _ago(when: datetime | None, now: datetime) -> str:
-    if when is None:
-        return "—"
-    seconds = (now - when).total_seconds()
-    if seconds < 0:
-        return f"in {_span(-seconds)}"
-    return f"{_span(seconds)} ago"
-
-
-def _span(seconds: float) -> str:
-    if seconds < 90:
-        return f"{seconds:.0f}s"
-    if seconds < 90 * 60:
-        return f"{seconds / 60:.0f}m"
-    if seconds < 36 * 3600:
-        return f"{seconds / 3600:.1f}h"
-    return f"{seconds / 86400:.1f}d"
 
 
 @app.command()
@@ -346,7 +332,7 @@ def status(config: ConfigOption = None, database_url: DatabaseOption = None) -> 
                 table.add_row(
                     name,
                     brand.name,
-                    _ago(r["started_at"], now) if r else "—",
+                    ago(r["started_at"], now) if r else "—",
                     "disabled",
                     "",
                     "",
@@ -370,12 +356,12 @@ def status(config: ConfigOption = None, database_url: DatabaseOption = None) -> 
             table.add_row(
                 name + (" (replay)" if r["replay"] else ""),
                 brand.name,
-                _ago(r["started_at"], now),
+                ago(r["started_at"], now),
                 r["status"],
                 str(r["new"]),
                 str(r["skipped"]),
                 waits,
-                _ago(next_run, now) if next_run > now else "due",
+                ago(next_run, now) if next_run > now else "due",
                 error[:60],
             )
     out = Console()
