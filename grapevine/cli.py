@@ -26,8 +26,11 @@ from rich.table import Table
 
 from collectors import REGISTRY, CollectorError
 from config import ConfigError, Settings, install_redaction, load_config, load_dotenv_file
+from grapevine.alerts.commands import alerts_app
 from grapevine.dashboard.format import ago
 from grapevine.engine import Engine, Job, RunResult
+from grapevine.export.commands import export_command
+from nlp.commands import register as register_nlp
 from storage import Store, database_url_for_display, open_store
 
 app = typer.Typer(
@@ -374,14 +377,8 @@ def status(config: ConfigOption = None, database_url: DatabaseOption = None) -> 
 
 
 # --- area commands ---
-from nlp.commands import register as register_nlp  # noqa: E402
-
 register_nlp(app)  # train, classify, label
-from grapevine.export.commands import export_command  # noqa: E402
-
 app.command("export")(export_command)
-from grapevine.alerts.commands import alerts_app  # noqa: E402
-
 app.add_typer(alerts_app, name="alerts")
 
 
