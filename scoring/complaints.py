@@ -37,10 +37,9 @@ from scoring.queries import (
     M,
     X,
     as_date,
-    connect,
+    brand_query,
     day_bucket,
     engagement_expr,
-    resolve_model_version,
 )
 from scoring.records import (
     NO_FILTERS,
@@ -52,7 +51,7 @@ from scoring.records import (
     QueuedComplaint,
     RatePoint,
 )
-from scoring.settings import ScoringSettings, scoring_settings
+from scoring.settings import ScoringSettings
 
 __all__ = [
     "ComplaintRow",
@@ -294,12 +293,11 @@ def complaint_behaviour(
     period ends); the unanswered queue sorted by engagement, most engaged first; the rate
     per ISO week (or day, ``granularity="day"``) of the period.
     """
-    cfg = scoring or scoring_settings(settings)
-    config_brand = settings.brand(brand)
-    name = config_brand.name
-    with connect(bind) as conn:
-        version = resolve_model_version(conn, model_version)
-        scope = BrandScope([name], ("brand",), period, filters, version, organic_for=name)
+    with brand_query(
+        bind, settings, brand, period, filters, model_version, scoring, organic=True
+    ) as q:
+        conn, cfg, config_brand, version, scope = q.conn, q.cfg, q.brand, q.version, q.scope
+        name = config_brand.name
         daily = _daily_counts(conn, scope, cfg)
         n_now = sum(n for n, _t in daily.values())
         organic_now = sum(t for _n, t in daily.values())

@@ -41,9 +41,9 @@ from sqlalchemy import (
 from config.settings import Settings
 from scoring import metrics
 from scoring.complaints import replied_expr
-from scoring.queries import L, M, X, connect, language_expr, resolve_model_version
+from scoring.queries import L, M, X, brand_query, language_expr
 from scoring.records import NO_FILTERS, Hotspot, HotspotFactor, MentionFilters, Period
-from scoring.settings import ScoringSettings, scoring_settings
+from scoring.settings import ScoringSettings
 
 __all__ = ["CommunityFacts", "community_hotspots", "rank_hotspots"]
 
@@ -144,14 +144,11 @@ def community_hotspots(
     limit: int | None = None,
 ) -> tuple[Hotspot, ...]:
     """Every community worth a look for ``brand`` over ``period``, best first."""
-    cfg = scoring or scoring_settings(settings)
-    config_brand = settings.brand(brand)
-    name = config_brand.name
-    names = [name, *config_brand.competitors]
-    own_communities = {c.casefold() for c in config_brand.own_communities}
-    with connect(bind) as conn:
-        version = resolve_model_version(conn, model_version)
-        facts = _facts(conn, names, name, period, filters, version, cfg, own_communities)
+    with brand_query(bind, settings, brand, period, filters, model_version, scoring) as q:
+        cfg, name = q.cfg, q.brand.name
+        names = [name, *q.brand.competitors]
+        own_communities = {c.casefold() for c in q.brand.own_communities}
+        facts = _facts(q.conn, names, name, period, filters, q.version, cfg, own_communities)
     ranked = rank_hotspots(facts, cfg)
     return tuple(ranked if limit is None else ranked[:limit])
 

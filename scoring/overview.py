@@ -22,11 +22,10 @@ from scoring.queries import (
     M,
     X,
     as_date,
-    connect,
+    brand_query,
     day_bucket,
     engagement_expr,
     language_expr,
-    resolve_model_version,
 )
 from scoring.records import (
     NO_FILTERS,
@@ -39,7 +38,7 @@ from scoring.records import (
     SourceEngagement,
     VolumePoint,
 )
-from scoring.settings import ScoringSettings, scoring_settings
+from scoring.settings import ScoringSettings
 
 __all__ = [
     "Granularity",
@@ -175,12 +174,10 @@ def brand_overview(
     competitors) × 100; engagement per source (never summed across sources); language mix;
     sentiment per bucket (negative, neutral, positive, unlabelled: they add up to the volume).
     """
-    cfg = scoring or scoring_settings(settings)
-    name = settings.brand(brand).name
-    comparison_set = [name, *settings.brand(brand).competitors]
-    with connect(bind) as conn:
-        version = resolve_model_version(conn, model_version)
-        scope = BrandScope([name], ("brand",), period, filters, version)
+    with brand_query(bind, settings, brand, period, filters, model_version, scoring) as q:
+        conn, cfg, version, scope = q.conn, q.cfg, q.version, q.scope
+        name = q.brand.name
+        comparison_set = [name, *q.brand.competitors]
         now = _cells(conn, scope, cfg)
         before = _cells(conn, scope.with_period(period.previous), cfg)
         sov_now = share_of_voice_counts(conn, comparison_set, period, filters, version)

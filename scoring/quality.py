@@ -15,9 +15,14 @@ from sqlalchemy import Connection, Engine, func
 
 from config.settings import Settings
 from scoring import metrics
-from scoring.queries import BrandScope, L, M, connect, engagement_expr, resolve_model_version
+from scoring.queries import (
+    L,
+    M,
+    brand_query,
+    engagement_expr,
+)
 from scoring.records import NO_FILTERS, DepthMix, MentionFilters, Period, QualityMix
-from scoring.settings import ScoringSettings, scoring_settings
+from scoring.settings import ScoringSettings
 
 __all__ = ["depth_mix", "engagement_depth", "quality_mix"]
 
@@ -42,13 +47,10 @@ def quality_mix(
     score; quality-weighted engagement is per community only (a community is on one source,
     and engagement is never summed across sources), None for the brand scope.
     """
-    cfg = scoring or scoring_settings(settings)
-    name = settings.brand(brand).name
-    with connect(bind) as conn:
-        version = resolve_model_version(conn, model_version)
-        scope = BrandScope([name], ("brand",), period, filters, version)
+    with brand_query(bind, settings, brand, period, filters, model_version, scoring) as q:
+        cfg = q.cfg
         stmt = (
-            scope.select(
+            q.scope.select(
                 M.c.community,
                 L.c.quality,
                 func.count(),
@@ -58,7 +60,7 @@ def quality_mix(
             .where(L.c.id.is_not(None))
             .group_by(M.c.community, L.c.quality)
         )
-        rows = list(conn.execute(stmt))
+        rows = list(q.conn.execute(stmt))
 
     counts: dict[str, Counter[str]] = defaultdict(Counter)
     score_sum: dict[str, float] = defaultdict(float)
@@ -110,17 +112,9 @@ def engagement_depth(
     organic: bool = True,
 ) -> DepthMix:
     """How deeply people engage with the brand: its (organic) mentions per depth level."""
-    cfg = scoring or scoring_settings(settings)
-    name = settings.brand(brand).name
-    with connect(bind) as conn:
-        version = resolve_model_version(conn, model_version)
-        scope = BrandScope(
-            [name], ("brand",), period, filters, version, organic_for=name if organic else None
-        )
-        kinds = Counter(
-            {
-                str(k): int(n)
-                for k, n in conn.execute(scope.select(M.c.kind, func.count()).group_by(M.c.kind))
-            }
-        )
-    return depth_mix(kinds, cfg)
+    with brand_query(
+        bind, settings, brand, period, filters, model_version, scoring, organic=organic
+    ) as q:
+        stmt = q.scope.select(M.c.kind, func.count()).group_by(M.c.kind)
+        kinds = Counter({str(k): int(n) for k, n in q.conn.execute(stmt)})
+    return depth_mix(kinds, q.cfg)

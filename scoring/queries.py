@@ -9,6 +9,7 @@ database; Python only folds the few grouped rows into records.
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 from collections.abc import Iterator, Sequence
 from datetime import date, datetime
 from typing import Any
@@ -25,20 +26,25 @@ from sqlalchemy import (
     false,
     func,
     literal,
+    or_,
     select,
 )
 
+from config.settings import Brand, Settings
 from scoring.records import MentionFilters, Period
-from scoring.settings import ScoringSettings
+from scoring.settings import ScoringSettings, scoring_settings
 from storage import schema
 
 __all__ = [
+    "BrandQuery",
     "BrandScope",
     "as_date",
+    "brand_query",
     "connect",
     "day_bucket",
     "engagement_expr",
     "language_expr",
+    "mention_filter_clauses",
     "resolve_model_version",
 ]
 
@@ -184,3 +190,88 @@ class BrandScope:
 
     def select(self, *columns: Any) -> Any:
         return select(*columns).select_from(self.from_).where(*self.where())
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class BrandQuery:
+    """What every scoring entry point starts from: the open connection, the scoring
+    settings, the configured brand, the label version to read and the brand's scope."""
+
+    conn: Connection
+    cfg: ScoringSettings
+    brand: Brand
+    version: str | None
+    scope: BrandScope
+
+
+@contextlib.contextmanager
+def brand_query(
+    bind: Engine | Connection,
+    settings: Settings,
+    brand: str,
+    period: Period,
+    filters: MentionFilters,
+    model_version: str | None,
+    scoring: ScoringSettings | None,
+    *,
+    organic: bool = False,
+) -> Iterator[BrandQuery]:
+    """The shared preamble of the scoring functions, so they all resolve alike.
+
+    The brand is looked up before a connection is opened (an unknown brand fails early);
+    the label version is the one asked for, else the newest present; the scope is the
+    brand's brand-query mentions in ``period``, organic only when ``organic``.
+    """
+    cfg = scoring or scoring_settings(settings)
+    config_brand = settings.brand(brand)
+    name = config_brand.name
+    with connect(bind) as conn:
+        version = resolve_model_version(conn, model_version)
+        scope = BrandScope(
+            [name], ("brand",), period, filters, version, organic_for=name if organic else None
+        )
+        yield BrandQuery(conn, cfg, config_brand, version, scope)
+
+
+def mention_filter_clauses(
+    labels: FromClause,
+    *,
+    sources: Sequence[str],
+    languages: Sequence[str],
+    communities: Sequence[str],
+    text: str,
+    sentiments: Sequence[str],
+    qualities: Sequence[str],
+    complaint: str,
+    complaint_threshold: float,
+) -> list[ColumnElement[bool]]:
+    """The app's Mentions filters as SQL, shared by its list and the export of that list.
+
+    Empty sequences mean *all*; every word of ``text`` must appear in the title or the body
+    (case-insensitive); ``complaint`` is "any", "complaints" or "not complaints", a
+    complaint being a label at or above ``complaint_threshold``. ``labels`` is the labels
+    table (or alias) joined for the model version being read.
+    """
+    clauses: list[ColumnElement[bool]] = []
+    if sources:
+        clauses.append(M.c.source.in_(sources))
+    if languages:
+        clauses.append(language_expr(labels).in_(languages))
+    if communities:
+        clauses.append(M.c.community.in_(communities))
+    for word in text.split():
+        clauses.append(
+            or_(
+                M.c.text.icontains(word, autoescape=True),
+                M.c.title.icontains(word, autoescape=True),
+            )
+        )
+    if sentiments:
+        clauses.append(labels.c.sentiment.in_(sentiments))
+    if qualities:
+        clauses.append(labels.c.quality.in_(qualities))
+    if complaint == "complaints":
+        clauses.append(labels.c.complaint >= complaint_threshold)
+    elif complaint == "not complaints":
+        clauses.append(labels.c.complaint < complaint_threshold)
+    return clauses

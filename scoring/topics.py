@@ -28,9 +28,15 @@ import numpy as np
 from sqlalchemy import Connection, Engine
 
 from config.settings import Settings
-from scoring.queries import BrandScope, L, M, connect, engagement_expr, resolve_model_version
+from scoring.queries import (
+    BrandScope,
+    L,
+    M,
+    brand_query,
+    engagement_expr,
+)
 from scoring.records import NO_FILTERS, ComplaintTopic, MentionFilters, Period
-from scoring.settings import ScoringSettings, TopicSettings, scoring_settings
+from scoring.settings import ScoringSettings, TopicSettings
 
 __all__ = [
     "Embedder",
@@ -186,12 +192,11 @@ def complaint_topics(
 
     ``embed`` replaces the bundled sentence-embedding model (tests, or a GPU encoder).
     """
-    cfg = scoring or scoring_settings(settings)
-    name = settings.brand(brand).name
-    with connect(bind) as conn:
-        version = resolve_model_version(conn, model_version)
-        scope = BrandScope([name], ("brand",), period, filters, version, organic_for=name)
-        rows = complaint_texts(conn, scope, cfg)
+    with brand_query(
+        bind, settings, brand, period, filters, model_version, scoring, organic=True
+    ) as q:
+        cfg = q.cfg
+        rows = complaint_texts(q.conn, q.scope, cfg)
     if not rows:
         return ()
     ids = [i for i, _ in rows]

@@ -22,10 +22,9 @@ from scoring.queries import (
     M,
     X,
     as_date,
-    connect,
+    brand_query,
     day_bucket,
     engagement_expr,
-    resolve_model_version,
 )
 from scoring.records import (
     NO_FILTERS,
@@ -37,7 +36,7 @@ from scoring.records import (
     Period,
     WordOfMouth,
 )
-from scoring.settings import ScoringSettings, scoring_settings
+from scoring.settings import ScoringSettings
 
 __all__ = ["word_of_mouth"]
 
@@ -156,11 +155,11 @@ def word_of_mouth(
     - amplification = engagement organic mentions received, per source, vs before;
     - the ``top_amplified`` organic mentions that received the most engagement.
     """
-    cfg = scoring or scoring_settings(settings)
-    name = settings.brand(brand).name
-    with connect(bind) as conn:
-        version = resolve_model_version(conn, model_version)
-        scope = BrandScope([name], ("brand",), period, filters, version, organic_for=name)
+    with brand_query(
+        bind, settings, brand, period, filters, model_version, scoring, organic=True
+    ) as q:
+        conn, cfg, version, scope = q.conn, q.cfg, q.version, q.scope
+        name = q.brand.name
         now = _grouped(conn, scope, cfg)
         before = _grouped(conn, scope.with_period(period.previous), cfg)
         authors = _authors(conn, scope, cfg)

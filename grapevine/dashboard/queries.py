@@ -23,11 +23,11 @@ from sqlalchemy import (
     func,
     inspect,
     literal,
-    or_,
     select,
 )
 
 from grapevine.dashboard.filters import Filters
+from scoring.queries import mention_filter_clauses
 from storage import schema
 
 __all__ = [
@@ -196,27 +196,17 @@ def _where(query: MentionQuery) -> tuple[list[ColumnElement[bool]], Any]:
         _m.c.created_at >= f.start,
         _m.c.created_at < f.end,
     ]
-    if f.sources:
-        clauses.append(_m.c.source.in_(f.sources))
-    if f.languages:
-        clauses.append(_language(lab.c.language).in_(f.languages))
-    if query.communities:
-        clauses.append(_m.c.community.in_(query.communities))
-    for word in query.text.split():
-        clauses.append(
-            or_(
-                _m.c.text.icontains(word, autoescape=True),
-                _m.c.title.icontains(word, autoescape=True),
-            )
-        )
-    if query.sentiments:
-        clauses.append(lab.c.sentiment.in_(query.sentiments))
-    if query.qualities:
-        clauses.append(lab.c.quality.in_(query.qualities))
-    if query.complaint == "complaints":
-        clauses.append(lab.c.complaint >= query.complaint_threshold)
-    elif query.complaint == "not complaints":
-        clauses.append(lab.c.complaint < query.complaint_threshold)
+    clauses += mention_filter_clauses(
+        lab,
+        sources=f.sources,
+        languages=f.languages,
+        communities=query.communities,
+        text=query.text,
+        sentiments=query.sentiments,
+        qualities=query.qualities,
+        complaint=query.complaint,
+        complaint_threshold=query.complaint_threshold,
+    )
     return clauses, lab
 
 
@@ -232,29 +222,38 @@ def count_mentions(conn: Connection, query: MentionQuery) -> int:
     return int(conn.execute(stmt).scalar_one())
 
 
+def _row_columns(language: Any, sentiment: Any, complaint: Any, quality: Any) -> tuple[Any, ...]:
+    """The columns of a :class:`MentionRow`, in its field order; the caller picks where the
+    language and the labels come from (a joined label, or none)."""
+    return (
+        _m.c.id,
+        _m.c.created_at,
+        _m.c.source,
+        _m.c.community,
+        _m.c.author,
+        _m.c.kind,
+        _m.c.title,
+        _m.c.text,
+        _m.c.url,
+        language.label("language"),
+        sentiment,
+        complaint,
+        quality,
+        _m.c.score,
+        _m.c.comments,
+    )
+
+
 def search_mentions(
     conn: Connection, query: MentionQuery, *, offset: int = 0, limit: int = 50
 ) -> list[MentionRow]:
     """One page of the selected mentions, newest first."""
     clauses, lab = _where(query)
+    columns = _row_columns(
+        _language(lab.c.language), lab.c.sentiment, lab.c.complaint, lab.c.quality
+    )
     stmt = (
-        select(
-            _m.c.id,
-            _m.c.created_at,
-            _m.c.source,
-            _m.c.community,
-            _m.c.author,
-            _m.c.kind,
-            _m.c.title,
-            _m.c.text,
-            _m.c.url,
-            _language(lab.c.language).label("language"),
-            lab.c.sentiment,
-            lab.c.complaint,
-            lab.c.quality,
-            _m.c.score,
-            _m.c.comments,
-        )
+        select(*columns)
         .select_from(_from(lab, query.model_version))
         .where(*clauses)
         .order_by(_m.c.created_at.desc(), _m.c.id.desc())
@@ -393,22 +392,12 @@ def mentions_by_id(conn: Connection, ids: Sequence[int]) -> list[MentionRow]:
     """The given mentions (e.g. a complaint topic's examples), in the order asked for."""
     if not ids:
         return []
-    stmt = select(
-        _m.c.id,
-        _m.c.created_at,
-        _m.c.source,
-        _m.c.community,
-        _m.c.author,
-        _m.c.kind,
-        _m.c.title,
-        _m.c.text,
-        _m.c.url,
-        _m.c.language.label("language"),
+    columns = _row_columns(
+        _m.c.language,
         literal(None).label("sentiment"),
         literal(None).label("complaint"),
         literal(None).label("quality"),
-        _m.c.score,
-        _m.c.comments,
-    ).where(_m.c.id.in_(list(ids)))
+    )
+    stmt = select(*columns).where(_m.c.id.in_(list(ids)))
     found = {row.id: MentionRow(**row._mapping) for row in conn.execute(stmt)}
     return [found[i] for i in ids if i in found]

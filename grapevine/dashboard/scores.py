@@ -13,7 +13,8 @@ Nothing here computes a metric or reads the store itself.
 
 from __future__ import annotations
 
-from typing import Literal
+from collections.abc import Callable
+from typing import Any, Literal, TypeVar
 
 import streamlit as st
 
@@ -52,6 +53,23 @@ def complaint_threshold(settings: Settings) -> float:
     return scoring.scoring_settings(settings).complaint_threshold
 
 
+_R = TypeVar("_R")
+
+
+def _score(
+    fn: Callable[..., _R], url: str, settings: Settings, filters: Filters, **options: Any
+) -> _R:
+    """One scoring call for the sidebar's choice: its brand, period and mention filters."""
+    return fn(
+        cached.engine(url),
+        settings,
+        filters.brand,
+        period(filters),
+        filters=mention_filters(filters),
+        **options,
+    )
+
+
 @st.cache_data(ttl=cached.TTL, show_spinner="Counting mentions…")
 def overview(
     url: str,
@@ -60,62 +78,30 @@ def overview(
     filters: Filters,
     granularity: Literal["day", "week"] = "day",
 ) -> scoring.BrandOverview:
-    return scoring.brand_overview(
-        cached.engine(url),
-        _settings,
-        filters.brand,
-        period(filters),
-        filters=mention_filters(filters),
-        granularity=granularity,
-    )
+    return _score(scoring.brand_overview, url, _settings, filters, granularity=granularity)
 
 
 @st.cache_data(ttl=cached.TTL, show_spinner="Measuring word of mouth…")
 def word_of_mouth(url: str, key: str, _settings: Settings, filters: Filters) -> scoring.WordOfMouth:
-    return scoring.word_of_mouth(
-        cached.engine(url),
-        _settings,
-        filters.brand,
-        period(filters),
-        filters=mention_filters(filters),
-    )
+    return _score(scoring.word_of_mouth, url, _settings, filters)
 
 
 @st.cache_data(ttl=cached.TTL, show_spinner="Reading complaints…")
 def complaints(
     url: str, key: str, _settings: Settings, filters: Filters
 ) -> scoring.ComplaintBehaviour:
-    return scoring.complaint_behaviour(
-        cached.engine(url),
-        _settings,
-        filters.brand,
-        period(filters),
-        filters=mention_filters(filters),
-        granularity="week",
-    )
+    return _score(scoring.complaint_behaviour, url, _settings, filters, granularity="week")
 
 
 @st.cache_data(ttl=cached.TTL, show_spinner="Grouping complaints into topics…")
 def complaint_topics(
     url: str, key: str, _settings: Settings, filters: Filters
 ) -> tuple[scoring.ComplaintTopic, ...]:
-    return scoring.complaint_topics(
-        cached.engine(url),
-        _settings,
-        filters.brand,
-        period(filters),
-        filters=mention_filters(filters),
-    )
+    return _score(scoring.complaint_topics, url, _settings, filters)
 
 
 @st.cache_data(ttl=cached.TTL, show_spinner="Ranking communities…")
 def hotspots(
     url: str, key: str, _settings: Settings, filters: Filters
 ) -> tuple[scoring.Hotspot, ...]:
-    return scoring.community_hotspots(
-        cached.engine(url),
-        _settings,
-        filters.brand,
-        period(filters),
-        filters=mention_filters(filters),
-    )
+    return _score(scoring.community_hotspots, url, _settings, filters)

@@ -20,10 +20,10 @@ from sqlalchemy import (
     false,
     func,
     literal,
-    or_,
     select,
 )
 
+from scoring.queries import mention_filter_clauses
 from storage import schema
 
 __all__ = [
@@ -140,27 +140,17 @@ def _where(filters: ExportFilters, lab: Any) -> list[ColumnElement[bool]]:
         matched = matched.where(_x.c.created_at < filters.until)
         clauses.append(_m.c.created_at < filters.until)
     clauses.append(_m.c.id.in_(matched))
-    if filters.sources:
-        clauses.append(_m.c.source.in_(filters.sources))
-    if filters.languages:
-        clauses.append(func.coalesce(lab.c.language, _m.c.language).in_(filters.languages))
-    if filters.communities:
-        clauses.append(_m.c.community.in_(filters.communities))
-    for word in filters.text.split():
-        clauses.append(
-            or_(
-                _m.c.text.icontains(word, autoescape=True),
-                _m.c.title.icontains(word, autoescape=True),
-            )
-        )
-    if filters.sentiments:
-        clauses.append(lab.c.sentiment.in_(filters.sentiments))
-    if filters.qualities:
-        clauses.append(lab.c.quality.in_(filters.qualities))
-    if filters.complaint == "complaints":
-        clauses.append(lab.c.complaint >= filters.complaint_threshold)
-    elif filters.complaint == "not complaints":
-        clauses.append(lab.c.complaint < filters.complaint_threshold)
+    clauses += mention_filter_clauses(
+        lab,
+        sources=filters.sources,
+        languages=filters.languages,
+        communities=filters.communities,
+        text=filters.text,
+        sentiments=filters.sentiments,
+        qualities=filters.qualities,
+        complaint=filters.complaint,
+        complaint_threshold=filters.complaint_threshold,
+    )
     return clauses
 
 
