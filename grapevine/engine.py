@@ -134,9 +134,7 @@ class Engine:
         )
         return [Job(s, b) for s in names for b in tracked]
 
-    def _session(
-        self, source: str, collector: type[Collector], client: httpx.Client
-    ) -> HttpSession:
+    def _session(self, source: str, client: httpx.Client) -> HttpSession:
         c = self.settings.collect
         policy = RetryPolicy(max_retries=c.max_retries, max_wait=c.max_wait_seconds)
         return HttpSession(
@@ -183,7 +181,7 @@ class Engine:
             search = Search(terms=terms, languages=tuple(brand.languages))
             cursor = self.store.get_cursor(job.source, job.brand)
             with self._client(job.source, cls) as client:
-                session = self._session(job.source, cls, client)
+                session = self._session(job.source, client)
                 last_cursor = None
                 for pages, page in enumerate(collector.collect(session, search, cursor), 1):
                     self._save(job, cls, page, counters)
