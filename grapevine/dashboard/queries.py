@@ -27,7 +27,7 @@ from sqlalchemy import (
 )
 
 from grapevine.dashboard.filters import Filters
-from scoring.queries import mention_filter_clauses
+from scoring.queries import mention_filter_clauses, resolve_model_version
 from storage import schema
 
 __all__ = [
@@ -66,10 +66,7 @@ def current_model_version(conn: Connection) -> str | None:
     Labels from an older model stay in the store until re-labelling finishes; mixing them
     silently would blend two classifiers' judgements, so the app reads one version.
     """
-    row = conn.execute(
-        select(_l.c.model_version).order_by(_l.c.labelled_at.desc(), _l.c.id.desc()).limit(1)
-    ).first()
-    return None if row is None else str(row[0])
+    return resolve_model_version(conn, None)  # one rule, shared with scoring
 
 
 def newest_mention_day(conn: Connection, brand: str) -> date | None:

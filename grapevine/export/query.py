@@ -23,7 +23,7 @@ from sqlalchemy import (
     select,
 )
 
-from scoring.queries import mention_filter_clauses
+from scoring.queries import mention_filter_clauses, resolve_model_version
 from storage import schema
 
 __all__ = [
@@ -122,10 +122,7 @@ def parse_when(value: str, *, end: bool = False) -> datetime:
 def current_model_version(conn: Connection) -> str | None:
     """The model version of the most recent label: the one the app shows, so an export
     from the app and from the command line agree."""
-    row = conn.execute(
-        select(_l.c.model_version).order_by(_l.c.labelled_at.desc(), _l.c.id.desc()).limit(1)
-    ).first()
-    return None if row is None else str(row[0])
+    return resolve_model_version(conn, None)  # one rule, shared with scoring
 
 
 def _where(filters: ExportFilters, lab: Any) -> list[ColumnElement[bool]]:
