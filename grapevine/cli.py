@@ -261,8 +261,8 @@ def _stop_on_signals(engine: Engine) -> None:
     """SIGINT/SIGTERM: finish the page being committed, then stop (nothing half-written)."""
 
     def stop(signum: int, _frame: object) -> None:
+        engine.stop.set()  # first: the collecting thread checks it between pages
         console.print(f"[yellow]{signal.Signals(signum).name}: stopping after the current page…[/]")
-        engine.stop.set()
 
     signal.signal(signal.SIGINT, stop)
     signal.signal(signal.SIGTERM, stop)

@@ -143,11 +143,12 @@ def run_scheduler(
     scheduler = build_scheduler(settings, engine, jobs, extra)
 
     def on_signal(signum: int, _frame: FrameType | None) -> None:
-        if not stop.is_set():
+        first = not stop.is_set()
+        stop.set()  # before printing: a job thread may be checking the flag right now
+        if first:
             console.print(
                 f"[yellow]{signal.Signals(signum).name}: finishing the current batch, then stopping…[/]"
             )
-        stop.set()
 
     if threading.current_thread() is threading.main_thread():
         signal.signal(signal.SIGINT, on_signal)

@@ -7,6 +7,7 @@ import os
 import signal
 import subprocess
 import sys
+import threading
 from pathlib import Path
 
 from sqlalchemy import func, select
@@ -27,6 +28,35 @@ def _grapevine(*args: str) -> subprocess.Popen[str]:
         text=True,
         env=env,
     )
+
+
+class _Lines:
+    """Collects a process's output on a thread, so a test can wait for one line."""
+
+    def __init__(self, proc: subprocess.Popen[str]) -> None:
+        self._lines: list[str] = []
+        self._changed = threading.Condition()
+        self._thread = threading.Thread(target=self._read, args=(proc,), daemon=True)
+        self._thread.start()
+
+    def _read(self, proc: subprocess.Popen[str]) -> None:
+        assert proc.stdout is not None
+        with proc.stdout:
+            for line in proc.stdout:
+                with self._changed:
+                    self._lines.append(line)
+                    self._changed.notify_all()
+
+    def wait_for(self, needle: str, timeout: float) -> bool:
+        with self._changed:
+            return self._changed.wait_for(lambda: any(needle in ln for ln in self._lines), timeout)
+
+    def join(self) -> None:
+        self._thread.join(timeout=30)
+
+    def text(self) -> str:
+        with self._changed:
+            return "".join(self._lines)
 
 
 def _ids(db: Path) -> list[str]:
@@ -66,10 +96,17 @@ def test_sigterm_stops_the_scheduler_after_the_current_batch(tmp_path: Path) -> 
     with LoopbackAlgolia(HITS, block_on=2) as server:
         config = loopback_config(tmp_path, server.url, every="1s")
         proc = _grapevine("run", "--no-app", "-c", str(config))
+        lines = _Lines(proc)
         assert server.reached.wait(timeout=120), "the scheduled job never started"
         proc.send_signal(signal.SIGTERM)
-        server.release.set()  # let the page in flight arrive; it is committed, then we stop
-        out, _ = proc.communicate(timeout=120)
+        # Release the page in flight only once the handler has run: Python runs signal
+        # handlers on the main thread, and on a loaded machine the worker could otherwise
+        # commit this page and fetch the next before the stop flag is set.
+        assert lines.wait_for("finishing the current batch", timeout=120), lines.text()
+        server.release.set()  # the page in flight arrives, is committed, then we stop
+        proc.wait(timeout=120)
+        lines.join()
+        out = lines.text()
     assert proc.returncode == 0, out
     assert "Stopped cleanly" in out
     store = open_store(f"sqlite:///{tmp_path / 'grapevine.db'}")
