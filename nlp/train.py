@@ -4,8 +4,8 @@ Recipe (cheap on purpose: a shared 2-core CPU, under 90 minutes): tokenise every
 once (``query: `` prefix, 64 tokens); run the frozen bottom layers once, int8 dynamic
 quantised exactly as inference runs them, and keep their outputs in RAM as fp16; then train
 the top ``tune_layers`` layers and the heads for ``epochs`` passes over length-bucketed
-batches of 32 with AdamW and a linear schedule. The small sets (complaints, YouTube spam)
-are repeated so their heads see enough steps. Everything random is seeded.
+batches of 32 with AdamW and a linear schedule. Some sets are repeated within an epoch
+(``Recipe.repeats``). Everything random is seeded.
 """
 
 from __future__ import annotations
@@ -52,7 +52,10 @@ class Recipe:
     lr_layers: float = 2e-4
     lr_heads: float = 1e-3
     semeval_cap: int = 24_000
-    repeat_small: int = 4
+    # Training sets seen more than once per epoch: the small ones (complaints, YouTube spam)
+    # so their heads get enough steps; XLM-T and the toxic sets because English SemEval
+    # tweets would otherwise dominate the shared layers.
+    repeats: tuple[tuple[str, int], ...] = (("complaints", 4), ("youtube_spam", 4))
     max_steps: int | None = None  # stop the (single) schedule after this many batches
     threads: int = 2
 
@@ -79,6 +82,15 @@ def _batches(
         batches += [part[i : i + size] for i in range(0, len(part), size)]
     rng.shuffle(batches)
     return batches
+
+
+def _epoch_rows(examples: list[Example], rows: list[int], times: dict[str, int]) -> list[int]:
+    """``rows`` then, for each extra pass, the rows of the sets repeated that often (in this
+    order, so the seeded shuffle gives the same epochs as the r2 recipe that shipped)."""
+    out = list(rows)
+    for extra in range(1, max(times.values(), default=1)):
+        out += [i for i in rows if times.get(examples[i].source, 1) > extra]
+    return out
 
 
 def _pad(states: list[torch.Tensor]) -> tuple[torch.Tensor, torch.Tensor]:
@@ -151,8 +163,7 @@ def train(
         weight_decay=0.01,
     )
     train_rows = [i for i, e in enumerate(examples) if e.split == "train"]
-    small = [i for i in train_rows if examples[i].source in ("complaints", "youtube_spam")]
-    epoch_rows = train_rows + small * (recipe.repeat_small - 1)
+    epoch_rows = _epoch_rows(examples, train_rows, dict(recipe.repeats))
     steps = recipe.epochs * math.ceil(len(epoch_rows) / recipe.batch_size)
     if recipe.max_steps is not None:
         steps = min(steps, recipe.max_steps)

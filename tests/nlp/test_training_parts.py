@@ -115,3 +115,28 @@ def test_metrics() -> None:
     assert macro_recall(gold, pred, (0, 1, 2)) == pytest.approx((0.5 + 1 + 0.5) / 3)
     assert macro_f1(gold, pred, (0, 1, 2)) == pytest.approx((0.5 + 0.8 + 2 / 3) / 3)
     assert f1([0, 0], [0, 0], 1) == 0.0
+
+
+def test_epoch_rows_repeat_sets_and_keep_the_shipped_order() -> None:
+    from nlp.data import Example
+    from nlp.train import _epoch_rows
+
+    sources = ["semeval", "complaints", "xlmt", "youtube_spam", "complaints"]
+    examples = [Example(f"t{i}", s, "en", "train") for i, s in enumerate(sources)]
+    rows = [0, 1, 2, 3, 4]
+    small = [1, 3, 4]
+    # r2 appended the small sets three more times, in training order: same list, same epochs.
+    assert _epoch_rows(examples, rows, {"complaints": 4, "youtube_spam": 4}) == rows + small * 3
+    assert _epoch_rows(examples, rows, {"complaints": 3, "xlmt": 2}) == [
+        0,
+        1,
+        2,
+        3,
+        4,
+        1,
+        2,
+        4,
+        1,
+        4,
+    ]
+    assert _epoch_rows(examples, rows, {}) == rows
