@@ -2,11 +2,8 @@
 
 Algolia returns newest first and stops at 1,000 hits per query, so the collector pages
 *backwards in time* with ``numericFilters=created_at_i<=T`` (T = the oldest hit seen so
-far) instead of the ``page`` parameter. Each term keeps a sweep window in the cursor:
-
-- ``since``: everything at or before this epoch second is already stored;
-- ``until``: the current sweep has stored everything newer than this (None = not started);
-- ``newest``: the newest hit of the current sweep, which becomes ``since`` when it ends.
+far) instead of the ``page`` parameter. Each term keeps a sweep window
+(:mod:`collectors.window`) in the cursor.
 
 Because the window is in the cursor, every page can be committed with it (``is_sorted``):
 a run cut short resumes inside the window, and a run that reaches ``since`` closes it.
@@ -28,6 +25,7 @@ from collectors.base import Collector, Route, Search, register
 from collectors.errors import MalformedPayload, SkippableRecord
 from collectors.http import HttpSession, expect_mapping
 from collectors.text import html_to_text
+from collectors.window import new_window, sweep_step
 from grapevine.mention import Cursor, Mention, MentionKind, Page
 
 __all__ = ["HackerNews"]
@@ -106,14 +104,13 @@ class HackerNews(Collector):
         state: dict[str, Any] = copy.deepcopy(cursor) if cursor else {}
         windows: dict[str, dict[str, Any]] = state.setdefault("terms", {})
         for term in search.terms:
-            window = windows.setdefault(term, {"since": None, "until": None, "newest": None})
+            window = windows.setdefault(term, new_window())
             yield from self._sweep(http, term, window, state)
 
     def _sweep(
         self, http: HttpSession, term: str, window: dict[str, Any], state: Cursor
     ) -> Iterator[Page]:
         per_page = self.options.hits_per_page
-        boundary: set[str] = set(window.get("boundary_ids") or ())
         while True:
             since, until = window.get("since"), window.get("until")
             page_no = int(window.get("page") or 0)
@@ -136,47 +133,17 @@ class HackerNews(Collector):
             if not isinstance(hits, list):
                 raise MalformedPayload("search_by_date: the body has no 'hits' list")
             mentions, problems = _page_to_mentions(hits)
-            # The API may over-return: keep only the window we asked for, minus what earlier
-            # pages already gave at the boundary second (``<=`` re-sends that second).
-            fresh = [
-                m
-                for m in mentions
-                if (since is None or m.created_at.timestamp() > since)
-                and (until is None or m.created_at.timestamp() <= until)
-                and m.external_id not in boundary
-            ]
-            full = len(hits) >= per_page
-            if fresh:
-                oldest = min(int(m.created_at.timestamp()) for m in fresh)
-                newest = max(int(m.created_at.timestamp()) for m in fresh)
-                window["newest"] = max(window.get("newest") or newest, newest)
-                at_oldest = {
-                    m.external_id for m in fresh if int(m.created_at.timestamp()) == oldest
-                }
-                if oldest == until:
-                    boundary |= at_oldest  # still inside one crowded second: page on
-                    window["page"] = page_no + 1
-                else:
-                    boundary = at_oldest
-                    window["until"], window["page"] = oldest, 0
-                window["boundary_ids"] = sorted(boundary)
-            elif full:
-                # A whole page of hits already seen, all in one second: page past them.
-                window["page"] = page_no + 1
-            done = not full or (not fresh and not full)
-            if int(window.get("page") or 0) * per_page >= _ALGOLIA_MAX_HITS:
+            # The API may over-return and ``<=`` re-sends the boundary second: the shared
+            # sweep keeps only what is new to this window.
+            new_ids, done = sweep_step(
+                window,
+                [(m.external_id, int(m.created_at.timestamp())) for m in mentions],
+                more=len(hits) >= per_page,
+            )
+            fresh = [m for m in mentions if m.external_id in new_ids]
+            if not done and int(window.get("page") or 0) * per_page >= _ALGOLIA_MAX_HITS:
                 # Algolia serves at most 1,000 hits per filter; step below the second.
-                window.update(until=(window.get("until") or 1) - 1, page=0, boundary_ids=[])
-                boundary = set()
-            if done:
-                newest_seen = window.get("newest")
-                window.update(
-                    since=newest_seen if newest_seen is not None else since,
-                    until=None,
-                    newest=None,
-                    page=0,
-                    boundary_ids=[],
-                )
+                window.update(until=(window.get("until") or 1) - 1, page=0, boundary=[])
             yield Page(fresh, copy.deepcopy(state), skipped=len(problems), errors=problems)
             if done:
                 return

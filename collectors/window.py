@@ -1,7 +1,7 @@
 """Sweep windows: resumable newest-first paging for APIs that filter by time.
 
-Stack Exchange (``fromdate``/``todate``) and Bluesky (``since``/``until``) return newest
-first. Like the Hacker News collector, a stream keeps a window in its cursor:
+Hacker News (``numericFilters=created_at_i``), Stack Exchange (``fromdate``/``todate``) and
+Bluesky (``since``/``until``) return newest first. Each stream keeps a window in its cursor:
 
 - ``since``: everything at or before this instant (epoch seconds) is already stored;
 - ``until``: the current sweep has stored everything newer than this (None = not started);
@@ -54,10 +54,12 @@ def sweep_step(
             boundary = at_oldest
             window["until"], window["page"] = oldest, 0
         window["boundary"] = sorted(boundary)
-    elif more and items:
+    elif more:
+        # Nothing new, but the API has more (a page of one crowded instant, or of records
+        # too malformed to keep): page on rather than end the sweep and skip what is older.
         window["page"] = page + 1
     reached_since = since is not None and any(at <= since for _, at in items)
-    done = not more or not items or reached_since
+    done = not more or reached_since
     if done:
         newest_seen = window.get("newest")
         window.update(

@@ -12,7 +12,7 @@ import contextlib
 import dataclasses
 from collections.abc import Iterator, Sequence
 from datetime import date, datetime
-from typing import Any
+from typing import Any, Literal
 
 from sqlalchemy import (
     ColumnElement,
@@ -38,6 +38,7 @@ from storage import schema
 __all__ = [
     "BrandQuery",
     "BrandScope",
+    "ComplaintFilter",
     "as_date",
     "brand_query",
     "connect",
@@ -51,6 +52,8 @@ __all__ = [
 M = schema.mentions
 X = schema.matches
 L = schema.labels
+
+ComplaintFilter = Literal["any", "complaints", "not complaints"]
 
 
 @contextlib.contextmanager
@@ -242,7 +245,7 @@ def mention_filter_clauses(
     text: str,
     sentiments: Sequence[str],
     qualities: Sequence[str],
-    complaint: str,
+    complaint: ComplaintFilter,
     complaint_threshold: float,
 ) -> list[ColumnElement[bool]]:
     """The app's Mentions filters as SQL, shared by its list and the export of that list.

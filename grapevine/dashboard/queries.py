@@ -11,7 +11,7 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Mapping, Sequence
 from datetime import date, datetime, timedelta
-from typing import Any, Literal
+from typing import Any
 
 from sqlalchemy import (
     ColumnElement,
@@ -27,11 +27,10 @@ from sqlalchemy import (
 )
 
 from grapevine.dashboard.filters import Filters
-from scoring.queries import mention_filter_clauses, resolve_model_version
+from scoring.queries import ComplaintFilter, mention_filter_clauses, resolve_model_version
 from storage import schema
 
 __all__ = [
-    "ComplaintFilter",
     "MentionQuery",
     "MentionRow",
     "SourceHealth",
@@ -46,8 +45,6 @@ __all__ = [
     "source_health",
     "store_ready",
 ]
-
-ComplaintFilter = Literal["any", "complaints", "not complaints"]
 
 _m = schema.mentions
 _x = schema.matches

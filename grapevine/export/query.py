@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import dataclasses
 from datetime import UTC, date, datetime, time, timedelta
-from typing import Any, Literal
+from typing import Any
 
 from sqlalchemy import (
     ColumnElement,
@@ -23,7 +23,7 @@ from sqlalchemy import (
     select,
 )
 
-from scoring.queries import mention_filter_clauses, resolve_model_version
+from scoring.queries import ComplaintFilter, mention_filter_clauses, resolve_model_version
 from storage import schema
 
 __all__ = [
@@ -34,8 +34,6 @@ __all__ = [
     "mention_select",
     "parse_when",
 ]
-
-ComplaintFilter = Literal["any", "complaints", "not complaints"]
 
 _m = schema.mentions
 _x = schema.matches
