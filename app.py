@@ -1,19 +1,28 @@
 """Grapevine's dashboard: ``streamlit run app.py``.
 
-Layout only. The sidebar (brand, period, sources, languages) and each page live in
-:mod:`grapevine.dashboard`; every figure comes from :mod:`scoring`; the app never writes
-to the store, runs a collector or loads a model.
+Layout only. Who may read it is decided first (:mod:`grapevine.dashboard.auth`: nothing
+below runs for a visitor who has not logged in where a login is required); the sidebar
+(brand, period, sources, languages) and each page live in :mod:`grapevine.dashboard`;
+every figure comes from :mod:`scoring`; the app never writes to the store (beyond the
+login rate limit), runs a collector or loads a model.
 """
 
 from __future__ import annotations
 
 import streamlit as st
 
+from grapevine.dashboard import auth
 from grapevine.dashboard.sidebar import render_sidebar
 
 st.set_page_config(page_title="Grapevine", page_icon=":material/forum:", layout="wide")
 
+user = auth.gate()
+
 _PAGES = "grapevine/dashboard/pages"
+
+_ADMIN_PAGES = [
+    st.Page(auth.users_page, title="Users", url_path="users", icon=":material/group:"),
+]
 
 page = st.navigation(
     [
@@ -57,6 +66,7 @@ page = st.navigation(
             url_path="alerts",
             icon=":material/notifications:",
         ),
+        *(_ADMIN_PAGES if user.can("admin") else []),
     ]
 )
 render_sidebar()

@@ -1,6 +1,11 @@
 # Start/stop a throwaway PostgreSQL cluster on 127.0.0.1 for the tests.
 # Sets GRAPEVINE_TEST_POSTGRES_URL; the store tests run against it when it is set.
-PG_PORT=${PG_PORT:-54329}
+# The port is PG_PORT when given, else one the kernel reports free on 127.0.0.1 (a fixed
+# port fails outright when another cluster or a previous run still holds it).
+_free_port() {
+  python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1]); s.close()'
+}
+PG_PORT=${PG_PORT:-$(_free_port)}
 PG_DIR=$(mktemp -d /tmp/grapevine-pg.XXXXXX)
 PG_BIN=$(ls -d /usr/lib/postgresql/*/bin | sort -V | tail -n 1)
 

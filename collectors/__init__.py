@@ -22,10 +22,12 @@ from collectors.errors import (
     MalformedPayload,
     QuotaExhausted,
     RateLimited,
+    ResponseTooLarge,
     RetriableError,
     SkippableRecord,
+    Stopped,
 )
-from collectors.http import HttpSession, RateLimitPolicy, RetryPolicy
+from collectors.http import HttpSession, Limits, RateLimitPolicy, RetryPolicy
 
 __all__ = [
     "REGISTRY",
@@ -34,14 +36,17 @@ __all__ = [
     "ConfigurationError",
     "FatalError",
     "HttpSession",
+    "Limits",
     "MalformedPayload",
     "QuotaExhausted",
     "RateLimitPolicy",
     "RateLimited",
+    "ResponseTooLarge",
     "RetriableError",
     "RetryPolicy",
     "Route",
     "Search",
     "SkippableRecord",
+    "Stopped",
     "register",
 ]

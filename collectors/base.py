@@ -3,7 +3,7 @@
 A collector is mostly declarative: its ``name``, its API's ``default_base_url``, whether
 its pages come oldest-first (``is_sorted``: the engine may then commit the cursor with
 every page) and an ``Options`` model for its own config keys. It overrides one method,
-:meth:`Collector.collect`, which maps API payloads to :class:`~grapevine.mention.Mention`
+:meth:`Collector.collect`, which maps API payloads to :class:`~core.mention.Mention`
 records and says where to resume. It never touches the store, never sleeps on its own
 clock and never decides what "now" is: all of that comes in through the session.
 """
@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import abc
 import dataclasses
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Iterator, Sequence
 from typing import Any, ClassVar, TypeVar
 
 import httpx
@@ -20,7 +20,8 @@ from pydantic import BaseModel, ConfigDict, ValidationError
 
 from collectors.errors import ConfigurationError
 from collectors.http import HttpSession
-from grapevine.mention import Cursor, Page
+from collectors.replay import Route, replay_transport
+from core.mention import Cursor, Page
 
 __all__ = ["REGISTRY", "Collector", "NoOptions", "Route", "Search", "register"]
 
@@ -35,18 +36,9 @@ class Search:
 
     terms: Sequence[str]
     languages: Sequence[str] = ()
-
-
-@dataclasses.dataclass(frozen=True, slots=True)
-class Route:
-    """One recorded response the offline replay serves (see :mod:`collectors.replay`)."""
-
-    path: str  # the URL path relative to the base URL, e.g. "/search_by_date"
-    recording: str  # file under collectors/recordings/<source>/
-    method: str = "GET"
-    when: Callable[[Any], bool] | None = None  # predicate on the httpx.Request
-    status: int = 200
-    headers: tuple[tuple[str, str], ...] = (("content-type", "application/json; charset=utf-8"),)
+    #: Pages this run may request (the source's ``max_pages``); None = no limit. Sources
+    #: that plan their own paging (``plans_pages``) share it between fresh and history.
+    page_budget: int | None = None
 
 
 class NoOptions(BaseModel):
@@ -59,6 +51,9 @@ class Collector(abc.ABC):
     name: ClassVar[str]
     default_base_url: ClassVar[str]
     is_sorted: ClassVar[bool] = False
+    #: True when :meth:`collect` spends ``Search.page_budget`` itself (fresh pages of every
+    #: term first, then history); otherwise the engine stops after ``max_pages`` pages.
+    plans_pages: ClassVar[bool] = False
     terms_of_use: ClassVar[str] = ""
     Options: ClassVar[type[BaseModel]] = NoOptions
 
@@ -91,8 +86,6 @@ class Collector(abc.ABC):
         """The transport that replays this source offline: its :meth:`replay_routes` by
         default; sources whose recordings are whole cassettes (Reddit, Mastodon, Bluesky)
         serve those instead, headers and all."""
-        from collectors.replay import replay_transport  # replay imports Route from here
-
         return replay_transport(cls.name, base_url, cls.replay_routes())
 
 

@@ -8,8 +8,9 @@ lasts about two hours), refreshed with ``refreshJwt`` when the server answers
 a run message or the cursor. The PDS sends IETF ``RateLimit-*`` headers (3,000 requests
 per 5 minutes), which :class:`~collectors.http.RateLimitPolicy` reads.
 
-Results are newest first (``sort=latest``); each term keeps a sweep window on ``since``/
-``until`` (see :mod:`collectors.window`), so every page's cursor can be committed.
+Results are newest first (``sort=latest``); each term keeps its sweep state on ``since``/
+``until`` in the cursor: fresh posts of every term first, then history shared round-robin
+(see :mod:`collectors.window`), and every page's cursor can be committed.
 """
 
 from __future__ import annotations
@@ -33,9 +34,9 @@ from collectors.errors import (
     SkippableRecord,
 )
 from collectors.http import HttpSession, decode_json, expect_mapping
-from collectors.window import new_window, sweep_step
+from collectors.window import Fetched, sweep
 from config.secrets import get_secret
-from grapevine.mention import Cursor, Mention, MentionKind, Page
+from core.mention import Cursor, Mention, MentionKind, Page
 
 __all__ = ["Bluesky", "BlueskyOptions", "SessionCache", "post_to_mention"]
 
@@ -191,6 +192,7 @@ class Bluesky(Collector):
     name = "bluesky"
     default_base_url = "https://bsky.social/xrpc"
     is_sorted = True  # newest first, but every cursor is a resumable window
+    plans_pages = True
     terms_of_use = (
         "Bluesky posts via the AT Protocol (app.bsky.feed.searchPosts) with an app password; "
         "Bluesky's Terms of Service and Developer Guidelines apply, and deletions must be honoured."
@@ -208,34 +210,37 @@ class Bluesky(Collector):
                 "(an app password from Settings -> Privacy and security -> App passwords)"
             )
         state: dict[str, Any] = copy.deepcopy(cursor) if cursor else {}
-        windows: dict[str, dict[str, Any]] = state.setdefault("windows", {})
-        for term in search.terms:
-            window = windows.setdefault(term, new_window())
-            while True:
-                params: dict[str, Any] = {"q": term, "sort": "latest", "limit": self.options.limit}
-                if window.get("since") is not None:
-                    params["since"] = _iso(float(window["since"]) + 0.001)
-                if window.get("until") is not None:
-                    params["until"] = _iso(float(window["until"]) + 0.001)  # until is exclusive
-                if self.options.languages:
-                    params["lang"] = self.options.languages[0]
-                payload = self._search(http, params, handle, password)
-                posts = payload.get("posts")
-                if not isinstance(posts, list):
-                    raise MalformedPayload("searchPosts: the body has no 'posts' list")
-                mentions: list[tuple[Mention, float]] = []
-                problems: list[str] = []
-                for post in posts:
-                    try:
-                        mentions.append(post_to_mention(post))
-                    except SkippableRecord as exc:
-                        problems.append(str(exc))
-                more = bool(payload.get("cursor")) and len(posts) >= self.options.limit
-                fresh, done = sweep_step(window, [(m.external_id, at) for m, at in mentions], more)
-                kept = [m for m, _ in mentions if m.external_id in fresh]
-                yield Page(kept, copy.deepcopy(state), skipped=len(problems), errors=problems)
-                if done:
-                    break
+        streams: dict[str, dict[str, Any]] = state.setdefault("windows", {})
+
+        def fetch(term: str, window: dict[str, Any]) -> Fetched:
+            params: dict[str, Any] = {"q": term, "sort": "latest", "limit": self.options.limit}
+            if window.get("since") is not None:
+                params["since"] = _iso(float(window["since"]) + 0.001)
+            if window.get("until") is not None:
+                params["until"] = _iso(float(window["until"]) + 0.001)  # until is exclusive
+            if self.options.languages:
+                params["lang"] = self.options.languages[0]
+            payload = self._search(http, params, handle, password)
+            posts = payload.get("posts")
+            if not isinstance(posts, list):
+                raise MalformedPayload("searchPosts: the body has no 'posts' list")
+            mentions: list[tuple[Mention, float]] = []
+            problems: list[str] = []
+            for post in posts:
+                try:
+                    mentions.append(post_to_mention(post))
+                except SkippableRecord as exc:
+                    problems.append(str(exc))
+            more = bool(payload.get("cursor")) and len(posts) >= self.options.limit
+            return Fetched(mentions, more=more, skipped=len(problems), errors=problems)
+
+        yield from sweep(
+            list(search.terms),
+            streams,
+            fetch,
+            snapshot=lambda: copy.deepcopy(state),
+            budget=search.page_budget,
+        )
 
     def _search(
         self,

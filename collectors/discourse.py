@@ -28,7 +28,7 @@ from collectors.errors import MalformedPayload, SkippableRecord
 from collectors.http import HttpSession, expect_mapping
 from collectors.text import html_to_text
 from config.secrets import get_secret
-from grapevine.mention import Cursor, Mention, MentionKind, Page
+from core.mention import Cursor, Mention, MentionKind, Page
 
 __all__ = ["Discourse", "DiscourseOptions", "post_to_mention"]
 

@@ -6,15 +6,21 @@
     ├── ConfigurationError   the source cannot run as configured (missing key, bad option):
     │                        record it and skip the source until the config changes
     ├── FatalError           the API refused for good this run (401, 403, 404 ...): stop the run
-    │   └── QuotaExhausted   a daily quota is spent: stop until it resets
-    ├── RetriableError       try again after a backoff (5xx, timeouts, connection drops)
+    │   ├── QuotaExhausted   a daily quota is spent: stop until it resets
+    │   └── ResponseTooLarge the body is over the size cap: stop, never download it again
+    │                        in a retry loop (also redirect loops, unsupported URLs)
+    ├── RetriableError       try again after a backoff (5xx, timeouts, the overall deadline,
+    │   │                    connection drops, protocol errors)
     │   ├── RateLimited      429 or an explicit backoff: wait as long as the API says
-    │   └── MalformedPayload the body was not what the API documents (HTML error page, bad JSON)
-    └── SkippableRecord      one record cannot be read: skip it, keep the page, degrade the run
+    │   └── MalformedPayload the body was not what the API documents (HTML error page, bad
+    │                        JSON, a body that cannot be decompressed)
+    ├── SkippableRecord      one record cannot be read: skip it, keep the page, degrade the run
+    └── Stopped              the run was asked to stop (SIGINT/SIGTERM): record it ``stopped``
 
 Every error carries the request that caused it (when there was one), so the run's message
 can say which URL failed. HTTP status codes are mapped to these classes in exactly one
-place: :func:`error_for_response`.
+place, :func:`error_for_response`; exceptions raised by httpx in one other,
+:func:`collectors.http.error_for_exception`.
 """
 
 from __future__ import annotations
@@ -28,8 +34,10 @@ __all__ = [
     "MalformedPayload",
     "QuotaExhausted",
     "RateLimited",
+    "ResponseTooLarge",
     "RetriableError",
     "SkippableRecord",
+    "Stopped",
     "error_for_response",
 ]
 
@@ -66,6 +74,14 @@ class QuotaExhausted(FatalError):
     ) -> None:
         super().__init__(message, request=request)
         self.resets_in = resets_in
+
+
+class ResponseTooLarge(FatalError):
+    """The response body is larger than the configured cap (``[collect] max_response_mb``)."""
+
+
+class Stopped(CollectorError):
+    """The run was asked to stop; what was committed stays, the next run resumes there."""
 
 
 class RetriableError(CollectorError):

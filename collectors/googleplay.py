@@ -33,7 +33,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from collectors.base import Collector, Route, Search, register
 from collectors.errors import MalformedPayload, SkippableRecord
 from collectors.http import HttpSession
-from grapevine.mention import Cursor, Mention, MentionKind, Page
+from core.mention import Cursor, Mention, MentionKind, Page
 
 __all__ = ["GooglePlay", "GooglePlayOptions", "parse_batch", "review_to_mentions"]
 

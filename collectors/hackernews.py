@@ -2,13 +2,11 @@
 
 Algolia returns newest first and stops at 1,000 hits per query, so the collector pages
 *backwards in time* with ``numericFilters=created_at_i<=T`` (T = the oldest hit seen so
-far) instead of the ``page`` parameter. Each term keeps a sweep window
-(:mod:`collectors.window`) in the cursor.
-
-Because the window is in the cursor, every page can be committed with it (``is_sorted``):
-a run cut short resumes inside the window, and a run that reaches ``since`` closes it.
-A first run has no ``since``: it takes the newest ``max_pages`` pages and stops there
-rather than crawling all of HN's history.
+far) instead of the ``page`` parameter alone. Each term keeps its sweep state
+(:mod:`collectors.window`) in the cursor: every run first asks for what is newer than the
+newest stored hit of every term, then spends the rest of ``max_pages`` on history,
+shared round-robin across terms. Every page can be committed with its cursor
+(``is_sorted``).
 """
 
 from __future__ import annotations
@@ -25,8 +23,8 @@ from collectors.base import Collector, Route, Search, register
 from collectors.errors import MalformedPayload, SkippableRecord
 from collectors.http import HttpSession, expect_mapping
 from collectors.text import html_to_text
-from collectors.window import new_window, sweep_step
-from grapevine.mention import Cursor, Mention, MentionKind, Page
+from collectors.window import Fetched, sweep
+from core.mention import Cursor, Mention, MentionKind, Page
 
 __all__ = ["HackerNews"]
 
@@ -92,6 +90,7 @@ class HackerNews(Collector):
     name = "hackernews"
     default_base_url = "https://hn.algolia.com/api/v1"
     is_sorted = True
+    plans_pages = True
     terms_of_use = (
         "Hacker News content via the Algolia HN Search API (hn.algolia.com/api); "
         "Y Combinator's Hacker News terms apply to the posts and comments."
@@ -102,23 +101,16 @@ class HackerNews(Collector):
 
     def collect(self, http: HttpSession, search: Search, cursor: Cursor | None) -> Iterator[Page]:
         state: dict[str, Any] = copy.deepcopy(cursor) if cursor else {}
-        windows: dict[str, dict[str, Any]] = state.setdefault("terms", {})
-        for term in search.terms:
-            window = windows.setdefault(term, new_window())
-            yield from self._sweep(http, term, window, state)
-
-    def _sweep(
-        self, http: HttpSession, term: str, window: dict[str, Any], state: Cursor
-    ) -> Iterator[Page]:
+        streams: dict[str, dict[str, Any]] = state.setdefault("terms", {})
         per_page = self.options.hits_per_page
-        while True:
+
+        def fetch(term: str, window: dict[str, Any]) -> Fetched:
             since, until = window.get("since"), window.get("until")
-            page_no = int(window.get("page") or 0)
             filters = []
             if since is not None:
-                filters.append(f"created_at_i>{since}")
+                filters.append(f"created_at_i>{int(since)}")
             if until is not None:
-                filters.append(f"created_at_i<={until}")
+                filters.append(f"created_at_i<={int(until)}")
             params: dict[str, Any] = {
                 "query": term,
                 "tags": "(" + ",".join(self.options.tags) + ")",
@@ -126,27 +118,31 @@ class HackerNews(Collector):
             }
             if filters:
                 params["numericFilters"] = ",".join(filters)
-            if page_no:
-                params["page"] = page_no
+            if window.get("page"):
+                params["page"] = int(window["page"])
             payload = expect_mapping(http.get_json("/search_by_date", params), "search_by_date")
             hits = payload.get("hits")
             if not isinstance(hits, list):
                 raise MalformedPayload("search_by_date: the body has no 'hits' list")
             mentions, problems = _page_to_mentions(hits)
             # The API may over-return and ``<=`` re-sends the boundary second: the shared
-            # sweep keeps only what is new to this window.
-            new_ids, done = sweep_step(
-                window,
-                [(m.external_id, int(m.created_at.timestamp())) for m in mentions],
+            # sweep keeps only what is new to the window.
+            return Fetched(
+                [(m, float(int(m.created_at.timestamp()))) for m in mentions],
                 more=len(hits) >= per_page,
+                skipped=len(problems),
+                errors=problems,
             )
-            fresh = [m for m in mentions if m.external_id in new_ids]
-            if not done and int(window.get("page") or 0) * per_page >= _ALGOLIA_MAX_HITS:
-                # Algolia serves at most 1,000 hits per filter; step below the second.
-                window.update(until=(window.get("until") or 1) - 1, page=0, boundary=[])
-            yield Page(fresh, copy.deepcopy(state), skipped=len(problems), errors=problems)
-            if done:
-                return
+
+        yield from sweep(
+            list(search.terms),
+            streams,
+            fetch,
+            snapshot=lambda: copy.deepcopy(state),
+            budget=search.page_budget,
+            # Algolia serves at most 1,000 hits per filter; a window steps below the second.
+            page_limit=max(1, _ALGOLIA_MAX_HITS // per_page),
+        )
 
     @classmethod
     def replay_routes(cls) -> list[Route]:

@@ -4,6 +4,15 @@ Collectors receive an :class:`HttpSession` (an ``httpx.Client`` plus this policy
 never build clients or sleep on their own. The engine builds the session, so tests swap
 in ``httpx.MockTransport``/respx and a fake ``sleep``; the offline demo swaps in a replay
 transport. Waits are counted so ``runs`` and ``grapevine status`` can show them.
+
+Every request is bounded (:class:`Limits`): connect and read timeouts per socket
+operation, an overall deadline per attempt that holds even against a server trickling
+one byte at a time, and a cap on the body, read by streaming, so an endless or huge
+response costs at most the cap in memory. The transfer runs on a worker thread while the
+caller watches the deadline and the run's stop flag, so Ctrl+C ends a run within a
+fraction of a second even while a server never answers; retries and waits stop as soon
+as the flag is set (:class:`~collectors.errors.Stopped`). Every exception httpx can raise
+becomes one of :mod:`collectors.errors` here, in :func:`error_for_exception`.
 """
 
 from __future__ import annotations
@@ -12,6 +21,8 @@ import dataclasses
 import json
 import logging
 import random
+import threading
+import time
 from collections.abc import Callable, Mapping
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
@@ -21,18 +32,23 @@ import httpx
 
 from collectors.errors import (
     CollectorError,
+    FatalError,
     MalformedPayload,
     RateLimited,
+    ResponseTooLarge,
     RetriableError,
+    Stopped,
     error_for_response,
 )
 
 __all__ = [
     "Classify",
     "HttpSession",
+    "Limits",
     "RateLimitPolicy",
     "RetryPolicy",
     "decode_json",
+    "error_for_exception",
     "expect_mapping",
 ]
 
@@ -40,6 +56,7 @@ log = logging.getLogger(__name__)
 
 Clock = Callable[[], datetime]
 Sleep = Callable[[float], None]
+Monotonic = Callable[[], float]
 #: An API's own reading of a failed response (e.g. Stack Exchange's error bodies), tried
 #: before the status mapping of :func:`~collectors.errors.error_for_response`.
 Classify = Callable[[httpx.Response], CollectorError | None]
@@ -58,6 +75,59 @@ class RetryPolicy:
     def backoff(self, attempt: int, rng: random.Random) -> float:
         ceiling = min(self.max_delay, self.base_delay * (2**attempt))
         return rng.uniform(ceiling / 2, ceiling)
+
+
+@dataclasses.dataclass(frozen=True)
+class Limits:
+    """What one request may cost: time per socket operation, time in all, body bytes."""
+
+    connect_timeout: float = 10.0
+    read_timeout: float = 20.0  # the longest silence between two reads
+    total_timeout: float = 30.0  # connect + headers + the whole body, per attempt
+    max_response_bytes: int = 10 * 1024 * 1024  # decoded bytes, so a gzip bomb is capped too
+    poll_interval: float = 0.05  # how often a waiting caller looks at the stop flag
+
+    def timeout(self) -> httpx.Timeout:
+        # The socket timeouts only free the worker thread: the deadline itself is watched
+        # by the caller, so they may run a little past it (the deadline's message wins).
+        slack = self.total_timeout + 1.0
+        return httpx.Timeout(
+            min(self.read_timeout, slack), connect=min(self.connect_timeout, slack)
+        )
+
+
+def error_for_exception(exc: Exception, request: httpx.Request | None = None) -> CollectorError:
+    """The taxonomy's reading of anything httpx (or a transport) raised; one place.
+
+    Timeouts, dropped connections and protocol errors are worth a retry; a body that
+    cannot be decompressed is malformed (retried, then reported); a redirect loop, an
+    unsupported scheme or a malformed URL will not get better within the run.
+    """
+    if isinstance(exc, CollectorError):
+        return exc
+    req = request
+    if req is None and isinstance(exc, httpx.RequestError):
+        try:
+            req = exc.request
+        except RuntimeError:  # raised without a request attached
+            req = None
+    name = type(exc).__name__
+    detail = str(exc).splitlines()[0][:200] if str(exc) else name
+    if isinstance(exc, httpx.TimeoutException):
+        return RetriableError(f"timed out: {name}", request=req)
+    if isinstance(exc, httpx.UnsupportedProtocol):
+        return FatalError(f"unsupported URL scheme: {detail}", request=req)
+    if isinstance(exc, httpx.TransportError):  # connect/read/write errors, protocol errors
+        return RetriableError(f"connection failed: {name}: {detail}", request=req)
+    if isinstance(exc, httpx.DecodingError):
+        return MalformedPayload(f"the body could not be decoded: {name}: {detail}", request=req)
+    if isinstance(exc, httpx.TooManyRedirects):
+        return FatalError(f"redirect loop: {detail}", request=req)
+    if isinstance(exc, httpx.HTTPError | httpx.InvalidURL | httpx.StreamError):
+        return FatalError(f"request failed: {name}: {detail}", request=req)
+    if isinstance(exc, OSError):
+        return RetriableError(f"connection failed: {name}: {detail}", request=req)
+    return FatalError(f"request failed: {name}: {detail}", request=req)
 
 
 def _number(value: str | None) -> float | None:
@@ -132,7 +202,7 @@ class RateLimitPolicy:
 
 
 class HttpSession:
-    """An ``httpx.Client`` wrapped in the retry and rate-limit policy."""
+    """An ``httpx.Client`` wrapped in the retry, rate-limit and size policy."""
 
     def __init__(
         self,
@@ -143,35 +213,49 @@ class HttpSession:
         clock: Clock,
         rng: random.Random | None = None,
         replay: bool = False,
+        limits: Limits | None = None,
+        stop: threading.Event | None = None,
+        monotonic: Monotonic = time.monotonic,
     ) -> None:
         self.client = client
         #: True when the engine serves bundled recordings instead of the API: a source
         #: that needs credentials runs without them then (nothing reaches the network).
         self.replay = replay
         self.policy = policy or RetryPolicy()
+        self.limits = limits or Limits()
         self.rate_limits = RateLimitPolicy(clock)
         self.clock = clock
+        self.stop = stop or threading.Event()
         self._sleep = sleep
+        self._monotonic = monotonic
         self._rng = rng or random.Random()
         self._deferred = 0.0
         self.rate_limit_waits = 0
         self.waited_seconds = 0.0
         self.requests = 0
+        #: Bodies that were not valid UTF-8, decoded with U+FFFD in place of the bad bytes.
+        self.repairs: list[str] = []
+
+    def _check_stop(self) -> None:
+        if self.stop.is_set():
+            raise Stopped("stopped on request")
 
     def wait(self, seconds: float, reason: str) -> None:
-        """Wait (through the injected sleep) and account for it."""
+        """Wait (through the injected sleep) and account for it; a stop request ends it."""
         if seconds > self.policy.max_wait:
             raise RateLimited(
                 f"{reason}: asked to wait {seconds:.0f}s, more than the {self.policy.max_wait:.0f}s "
                 "allowed; the run stops here and resumes next time",
                 retry_after=seconds,
             )
+        self._check_stop()
         if seconds <= 0:
             return
         log.info("waiting %.1fs: %s", seconds, reason)
         self.rate_limit_waits += 1
         self.waited_seconds += seconds
         self._sleep(seconds)
+        self._check_stop()
 
     def defer(self, seconds: float) -> None:
         """Make the next request wait at least ``seconds`` (an API's body-level backoff)."""
@@ -180,7 +264,8 @@ class HttpSession:
     def request(
         self, method: str, url: str, *, classify: Classify | None = None, **kwargs: Any
     ) -> httpx.Response:
-        """Send with retries; return a successful response or raise a CollectorError.
+        """Send with retries; return a successful response (body read) or raise a
+        CollectorError.
 
         ``classify`` lets a collector read its API's error bodies first; whatever it
         returns (or the status mapping, if it returns None) decides retry or stop.
@@ -190,24 +275,24 @@ class HttpSession:
             if self._deferred > 0:
                 pending, self._deferred = self._deferred, 0.0
                 self.wait(pending, "the API asked for a backoff")
+            self._check_stop()
+            response: httpx.Response | None = None
             try:
                 self.requests += 1
-                response = self.client.request(method, url, **kwargs)
-                response.read()
+                response = self._send(method, url, **kwargs)
                 error = classify(response) if classify is not None else None
                 if error is None:
                     error = error_for_response(response, self.rate_limits.retry_after(response))
-            except httpx.TimeoutException as exc:
-                error = RetriableError(f"timed out: {type(exc).__name__}", request=exc.request)
-            except httpx.TransportError as exc:
-                error = RetriableError(
-                    f"connection failed: {type(exc).__name__}: {exc}", request=exc.request
-                )
-            if error is None:
+            except (Stopped, ResponseTooLarge):
+                raise
+            except Exception as exc:  # every failure is mapped: none escapes raw
+                error = error_for_exception(exc)
+            if error is None and response is not None:
                 pause = self.rate_limits.pause_after(response)
                 if pause:
                     self.defer(pause)
                 return response
+            assert error is not None
             if not isinstance(error, RetriableError) or attempt >= self.policy.max_retries:
                 if isinstance(error, RetriableError):
                     raise RetriableError(f"gave up after {attempt + 1} attempts: {error}")
@@ -218,6 +303,98 @@ class HttpSession:
                 delay = self.policy.backoff(attempt, self._rng)
                 self.wait(delay, f"retry {attempt + 1}/{self.policy.max_retries} after {error}")
             attempt += 1
+
+    def _send(self, method: str, url: str, **kwargs: Any) -> httpx.Response:
+        """One attempt, bounded by the deadline and the stop flag (see the module doc)."""
+        limits = self.limits
+        send_options = {k: kwargs.pop(k) for k in ("follow_redirects", "auth") if k in kwargs}
+        request = self.client.build_request(method, url, timeout=limits.timeout(), **kwargs)
+        deadline = self._monotonic() + limits.total_timeout
+        done = threading.Event()
+        abandoned = threading.Event()
+        outcome: dict[str, Any] = {}
+
+        def transfer() -> None:
+            try:
+                outcome["response"] = self._transfer(request, deadline, abandoned, send_options)
+            except BaseException as exc:  # handed to the caller below
+                outcome["error"] = exc
+            finally:
+                done.set()
+
+        worker = threading.Thread(target=transfer, name="grapevine-http", daemon=True)
+        worker.start()
+        while not done.wait(limits.poll_interval):
+            if self.stop.is_set():
+                abandoned.set()
+                raise Stopped("stopped on request during a request", request=request)
+            if self._monotonic() >= deadline:
+                abandoned.set()
+                raise RetriableError(
+                    f"no complete answer within the {limits.total_timeout:g}s deadline",
+                    request=request,
+                )
+        if "error" in outcome:
+            raise outcome["error"]
+        response: httpx.Response = outcome["response"]
+        return response
+
+    def _transfer(
+        self,
+        request: httpx.Request,
+        deadline: float,
+        abandoned: threading.Event,
+        send_options: dict[str, Any],
+    ) -> httpx.Response:
+        """Send and stream the body on the worker thread, checking the deadline, the size
+        cap and whether the caller gave up after every chunk."""
+        cap = self.limits.max_response_bytes
+        response = self.client.send(request, stream=True, **send_options)
+        try:
+            declared = response.headers.get("content-length", "")
+            if declared.isdigit() and int(declared) > cap:
+                raise ResponseTooLarge(
+                    f"the response declares {int(declared):,} bytes, more than the "
+                    f"{cap:,}-byte cap",
+                    request=response.request,
+                )
+            chunks: list[bytes] = []
+            size = 0
+            for chunk in response.iter_bytes():
+                size += len(chunk)
+                if size > cap:
+                    raise ResponseTooLarge(
+                        f"the response is larger than the {cap:,}-byte cap",
+                        request=response.request,
+                    )
+                chunks.append(chunk)
+                if abandoned.is_set():
+                    raise Stopped("abandoned", request=response.request)
+                if self._monotonic() >= deadline:
+                    raise RetriableError(
+                        f"no complete answer within the {self.limits.total_timeout:g}s deadline "
+                        f"({size:,} bytes received)",
+                        request=response.request,
+                    )
+        finally:
+            response.close()
+        # The body is decoded already: rebuild the response without the encoding headers.
+        headers = [
+            (k, v)
+            for k, v in response.headers.multi_items()
+            if k.lower() not in ("content-encoding", "content-length", "transfer-encoding")
+        ]
+        return httpx.Response(
+            response.status_code,
+            headers=headers,
+            content=b"".join(chunks),
+            request=response.request,
+            extensions={
+                k: v
+                for k, v in response.extensions.items()
+                if k in ("http_version", "reason_phrase")
+            },
+        )
 
     def get(
         self, url: str, params: Mapping[str, Any] | None = None, **kwargs: Any
@@ -238,23 +415,45 @@ class HttpSession:
         while True:
             response = self.request(method, url, **kwargs)
             try:
-                return parse(response)
+                parsed = parse(response)
             except MalformedPayload as exc:
                 error = exc
+            else:
+                repaired = response.extensions.get(_REPAIRED)
+                if isinstance(repaired, str):
+                    self.repairs.append(repaired)
+                return parsed
             if attempt >= self.policy.max_retries:
                 raise error
             self.wait(self.policy.backoff(attempt, self._rng), str(error))
             attempt += 1
 
 
+_REPAIRED = "grapevine.repaired"
+
+
 def decode_json(response: httpx.Response) -> Any:
-    """The JSON body of a response, or :class:`MalformedPayload` naming what came instead."""
+    """The JSON body of a response, or :class:`MalformedPayload` naming what came instead.
+
+    Bytes that are not valid UTF-8 become U+FFFD instead of failing the page: one bad
+    byte costs at most the text of the record it sits in. The repair is noted on the
+    response (and counted by :meth:`HttpSession.fetch_parsed`) so the run is degraded.
+    """
+    body = response.content
     try:
-        return response.json()
-    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+        text = body.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        text = body.decode("utf-8-sig", errors="replace")
+        url = response.request.url.copy_with(query=None)
+        response.extensions[_REPAIRED] = (
+            f"invalid UTF-8 at byte {exc.start} of {response.request.method} {url}; "
+            "replaced with U+FFFD"
+        )
+    try:
+        return json.loads(text)
+    except (json.JSONDecodeError, RecursionError) as exc:
         raise MalformedPayload(
-            f"response is not JSON ({exc.__class__.__name__}: {exc}); "
-            f"starts with {response.text[:80]!r}",
+            f"response is not JSON ({exc.__class__.__name__}: {exc}); starts with {text[:80]!r}",
             request=response.request,
         ) from None
 

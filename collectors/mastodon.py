@@ -29,7 +29,7 @@ from collectors.errors import ConfigurationError, MalformedPayload, SkippableRec
 from collectors.http import HttpSession
 from collectors.text import html_to_text
 from config.secrets import get_secret
-from grapevine.mention import Cursor, Mention, MentionKind, Page
+from core.mention import Cursor, Mention, MentionKind, Page
 
 __all__ = ["Mastodon", "MastodonOptions", "hashtags_for", "status_to_mention"]
 

@@ -52,7 +52,7 @@ from collectors.errors import (
 )
 from collectors.http import HttpSession, decode_json
 from config.secrets import get_secret
-from grapevine.mention import Cursor, Mention, MentionKind, Page
+from core.mention import Cursor, Mention, MentionKind, Page
 
 __all__ = [
     "Reddit",

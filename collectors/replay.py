@@ -8,17 +8,29 @@ which the collector treats like any other refusal: replay never reaches the netw
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import dataclasses
+from collections.abc import Callable, Sequence
 from functools import cache
 from pathlib import Path
+from typing import Any
 
 import httpx
 
-from collectors.base import Route
-
-__all__ = ["RECORDINGS", "read_recording", "replay_transport"]
+__all__ = ["RECORDINGS", "Route", "read_recording", "replay_transport"]
 
 RECORDINGS = Path(__file__).with_name("recordings")
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class Route:
+    """One recorded response the offline replay serves (a collector lists them in ``replay_routes``)."""
+
+    path: str  # the URL path relative to the base URL, e.g. "/search_by_date"
+    recording: str  # file under collectors/recordings/<source>/
+    method: str = "GET"
+    when: Callable[[Any], bool] | None = None  # predicate on the httpx.Request
+    status: int = 200
+    headers: tuple[tuple[str, str], ...] = (("content-type", "application/json; charset=utf-8"),)
 
 
 @cache

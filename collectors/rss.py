@@ -28,7 +28,7 @@ from collectors.base import Collector, Route, Search, register
 from collectors.errors import MalformedPayload, SkippableRecord
 from collectors.http import HttpSession
 from collectors.text import html_to_text
-from grapevine.mention import Cursor, Mention, MentionKind, Page
+from core.mention import Cursor, Mention, MentionKind, Page
 
 __all__ = ["Feeds", "FeedsOptions", "entry_to_mention", "parse_feed"]
 

@@ -10,8 +10,11 @@ body rather than in headers:
   yielded, then :class:`QuotaExhausted` stops the run until the quota resets at midnight
   UTC. Error bodies (``error_id``/``error_name``) are mapped by :func:`classify_error`.
 
-Results are newest first; each (site, term) keeps a sweep window (``fromdate``/``todate``)
-so every page's cursor can be committed (see :mod:`collectors.window`).
+Results are newest first; each (site, term) keeps its sweep state (``fromdate``/``todate``
+windows) in the cursor: fresh questions of every (site, term) first, then history shared
+round-robin (see :mod:`collectors.window`), and every page's cursor can be committed.
+Every question is validated by type (:class:`Question`): a record whose title is a list
+is skipped and counted, never stored as ``"['Waymo']"``.
 """
 
 from __future__ import annotations
@@ -24,7 +27,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import httpx
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, StrictInt, StrictStr, ValidationError
 
 from collectors.base import Collector, Route, Search, register
 from collectors.errors import (
@@ -38,11 +41,17 @@ from collectors.errors import (
 )
 from collectors.http import HttpSession, expect_mapping
 from collectors.text import html_to_text
-from collectors.window import new_window, sweep_step
+from collectors.window import Fetched, sweep
 from config.secrets import get_secret
-from grapevine.mention import Cursor, Mention, MentionKind, Page
+from core.mention import Cursor, Mention, MentionKind, Page
 
-__all__ = ["StackExchange", "StackExchangeOptions", "classify_error", "question_to_mention"]
+__all__ = [
+    "Question",
+    "StackExchange",
+    "StackExchangeOptions",
+    "classify_error",
+    "question_to_mention",
+]
 
 _AVAILABLE_IN = re.compile(r"available in (\d+) seconds")
 
@@ -81,36 +90,64 @@ def classify_error(response: httpx.Response) -> CollectorError | None:
     return None  # the status mapping decides
 
 
+class _Owner(BaseModel):
+    model_config = ConfigDict(extra="ignore")
+
+    display_name: StrictStr | None = None
+
+
+class Question(BaseModel):
+    """The fields of a ``/search/advanced`` question that Grapevine reads, by type."""
+
+    model_config = ConfigDict(extra="ignore")
+
+    question_id: StrictInt
+    creation_date: StrictInt
+    title: StrictStr | None = None
+    body: StrictStr | None = None
+    link: StrictStr | None = None
+    owner: _Owner | None = None
+    score: StrictInt | None = None
+    answer_count: StrictInt | None = None
+    comment_count: StrictInt | None = None
+
+
 def question_to_mention(item: Any, site: str) -> Mention:
     """Map one question of a ``/search/advanced`` response to a Mention."""
     if not isinstance(item, dict):
         raise SkippableRecord(f"{site}: item is not an object: {str(item)[:80]!r}")
-    question_id, created = item.get("question_id"), item.get("creation_date")
-    if not isinstance(question_id, int) or not isinstance(created, int):
-        raise SkippableRecord(f"{site}: question {question_id!r} lacks question_id/creation_date")
-    owner = item["owner"] if isinstance(item.get("owner"), dict) else {}
-    title = html.unescape(str(item.get("title") or "")) or None
-    text = html_to_text(item.get("body") if isinstance(item.get("body"), str) else None)
-
-    def count(name: str) -> int | None:
-        value = item.get(name)
-        return value if isinstance(value, int) and not isinstance(value, bool) else None
-
-    author = owner.get("display_name")
+    try:
+        question = Question.model_validate(item)
+    except ValidationError as exc:
+        fields = ", ".join(
+            f"{'.'.join(map(str, e['loc']))} ({e['msg']})" for e in exc.errors(include_url=False)
+        )
+        ident = item.get("question_id")
+        if "question_id" in fields or "creation_date" in fields:
+            raise SkippableRecord(
+                f"{site}: question {ident!r} lacks question_id/creation_date: {fields}"
+            ) from None
+        raise SkippableRecord(
+            f"{site}: question {ident!r} has fields of the wrong type: {fields}"
+        ) from None
+    title = html.unescape(question.title) if question.title else None
+    text = html_to_text(question.body)
+    author = question.owner.display_name if question.owner else None
+    qid = question.question_id
     return Mention(
         source="stackexchange",
-        external_id=f"{site}:{question_id}",
+        external_id=f"{site}:{qid}",
         kind=MentionKind.QUESTION,
-        created_at=datetime.fromtimestamp(created, UTC),
+        created_at=datetime.fromtimestamp(question.creation_date, UTC),
         text=text or title or "",
         title=title,
-        url=item.get("link") if isinstance(item.get("link"), str) else None,
+        url=question.link,
         community=f"stackexchange:{site}",
-        author=html.unescape(author) if isinstance(author, str) else None,
-        thread_id=f"{site}:{question_id}",
-        score=count("score"),
-        answers=count("answer_count"),
-        comments=count("comment_count"),
+        author=html.unescape(author) if author else None,
+        thread_id=f"{site}:{qid}",
+        score=question.score,
+        answers=question.answer_count,
+        comments=question.comment_count,
         raw=item,
     )
 
@@ -127,6 +164,7 @@ class StackExchange(Collector):
     name = "stackexchange"
     default_base_url = "https://api.stackexchange.com/2.3"
     is_sorted = True  # newest first, but every cursor is a resumable window
+    plans_pages = True
     terms_of_use = (
         "Stack Exchange API (api.stackexchange.com); content is user-contributed under "
         "CC BY-SA, and reuse must attribute the author and link the post."
@@ -137,23 +175,11 @@ class StackExchange(Collector):
 
     def collect(self, http: HttpSession, search: Search, cursor: Cursor | None) -> Iterator[Page]:
         state: dict[str, Any] = copy.deepcopy(cursor) if cursor else {}
-        windows: dict[str, dict[str, Any]] = state.setdefault("windows", {})
+        streams: dict[str, dict[str, Any]] = state.setdefault("windows", {})
         key = get_secret("STACKEXCHANGE_KEY")
-        for site in self.options.sites:
-            for term in search.terms:
-                window = windows.setdefault(f"{site}|{term}", new_window())
-                yield from self._sweep(http, site, term, window, state, key)
 
-    def _sweep(
-        self,
-        http: HttpSession,
-        site: str,
-        term: str,
-        window: dict[str, Any],
-        state: Cursor,
-        key: Any,
-    ) -> Iterator[Page]:
-        while True:
+        def fetch(stream: str, window: dict[str, Any]) -> Fetched:
+            site, term = stream.split("|", 1)
             params: dict[str, Any] = {
                 "order": "desc",
                 "sort": "creation",
@@ -178,25 +204,37 @@ class StackExchange(Collector):
                 raise MalformedPayload("search/advanced: the body has no 'items' list")
             if isinstance(payload.get("backoff"), int | float):
                 http.defer(float(payload["backoff"]))
-            mentions: list[Mention] = []
+            mentions: list[tuple[Mention, float]] = []
             problems: list[str] = []
             for item in items:
                 try:
-                    mentions.append(question_to_mention(item, site))
+                    mention = question_to_mention(item, site)
                 except SkippableRecord as exc:
                     problems.append(str(exc))
-            stamps = [(m.external_id, m.created_at.timestamp()) for m in mentions]
-            fresh, done = sweep_step(window, stamps, bool(payload.get("has_more")))
-            kept = [m for m in mentions if m.external_id in fresh]
-            yield Page(kept, copy.deepcopy(state), skipped=len(problems), errors=problems)
+                    continue
+                mentions.append((mention, mention.created_at.timestamp()))
+            spent = None
             if payload.get("quota_remaining") == 0:
-                raise QuotaExhausted(
+                spent = QuotaExhausted(
                     "Stack Exchange daily quota spent (quota_remaining = 0); "
                     "collection resumes after it resets at midnight UTC",
                     resets_in=_midnight_after(http.clock()),
                 )
-            if done:
-                return
+            return Fetched(
+                mentions,
+                more=bool(payload.get("has_more")),
+                skipped=len(problems),
+                errors=problems,
+                then_raise=spent,
+            )
+
+        yield from sweep(
+            [f"{site}|{term}" for site in self.options.sites for term in search.terms],
+            streams,
+            fetch,
+            snapshot=lambda: copy.deepcopy(state),
+            budget=search.page_budget,
+        )
 
     @classmethod
     def replay_routes(cls) -> list[Route]:

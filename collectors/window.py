@@ -1,29 +1,67 @@
-"""Sweep windows: resumable newest-first paging for APIs that filter by time.
+"""Sweep windows: fresh mentions first, then history, for APIs that page back in time.
 
 Hacker News (``numericFilters=created_at_i``), Stack Exchange (``fromdate``/``todate``) and
-Bluesky (``since``/``until``) return newest first. Each stream keeps a window in its cursor:
+Bluesky (``since``/``until``) return newest first. Each *stream* (a search term, or a
+site and term) keeps its state in the cursor::
 
-- ``since``: everything at or before this instant (epoch seconds) is already stored;
-- ``until``: the current sweep has stored everything newer than this (None = not started);
-- ``newest``: the newest item of the current sweep, which becomes ``since`` when it ends;
-- ``boundary``: ids already taken at ``until`` (the API re-sends that instant).
+    head      everything at or before this instant down to the newest gap is stored;
+              a run's fresh sweep asks for what is newer than it (epoch seconds)
+    fresh     the fresh sweep in progress (a window, below), None between runs
+    gaps      windows still to fill, newest first: a fresh sweep that a run's budget cut
+              short leaves one, and the last one (``since`` None) is the history backfill
+    reached   the oldest instant stored for the stream: how far back history reaches
+    complete  the backfill reached the beginning of the stream's history
 
-Because the window is in the cursor, every page's cursor is safe to commit: a run cut
-short (``max_pages``, a crash, a quota) resumes inside the window instead of skipping the
-gap, and a run that reaches ``since`` closes it. That is why these sources are
-``is_sorted`` although their pages come newest first.
+A *window* pages newest-first between two instants: ``since`` (exclusive, None = the
+beginning of time), ``until`` (inclusive; None = now), ``newest`` (the newest item this
+sweep took), ``page`` (to page on inside a crowded instant) and ``boundary`` (ids already
+taken at ``until``, which the API sends again).
+
+:func:`sweep` drives every stream of a job the same way, so a collector only says how to
+fetch one page of one window:
+
+1. **Fresh first.** Each stream's fresh sweep, round-robin, one page per stream per round:
+   every stream gets its newest page even when there are more streams than the budget,
+   and further rounds continue while budget is left. A first run (no ``head``) takes one
+   page; what lies below it becomes the history gap.
+2. **History second.** What is left of the page budget (at least one page) goes to the
+   gaps, round-robin across streams, newest gap first.
+
+A fresh sweep that the budget (or a crash) cuts short becomes a gap at the start of the
+next run, whose fresh sweep starts again from the top. So a mention published between two
+runs is stored by the next run whatever the length of the history, as long as fewer than
+about ``budget x page size`` mentions of its stream arrived in between; when more did, the
+newest are stored first and the rest are filled in as backfill. Every page's cursor is
+safe to commit, which is why these sources are ``is_sorted``.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import copy
+import dataclasses
+from collections.abc import Callable, Iterator, Sequence
+from datetime import UTC, datetime
 from typing import Any
 
-__all__ = ["new_window", "sweep_step"]
+from collectors.errors import CollectorError
+from core.mention import Cursor, Mention, Page
+
+__all__ = [
+    "Fetched",
+    "StreamProgress",
+    "new_window",
+    "progress",
+    "sweep",
+    "sweep_step",
+]
+
+#: Unfinished fresh sweeps are kept as gaps; beyond this many the oldest two are merged
+#: (re-reading what lies between them costs pages, never mentions).
+MAX_GAPS = 16
 
 
-def new_window() -> dict[str, Any]:
-    return {"since": None, "until": None, "newest": None, "page": 0, "boundary": []}
+def new_window(since: float | None = None) -> dict[str, Any]:
+    return {"since": since, "until": None, "newest": None, "page": 0, "boundary": []}
 
 
 def sweep_step(
@@ -32,7 +70,8 @@ def sweep_step(
     """Advance ``window`` past one page of ``(id, epoch seconds)`` items.
 
     Returns the ids that are new to this window (the caller yields only those) and
-    whether the sweep is finished; ``more`` is the API's "there is another page".
+    whether the sweep is finished; ``more`` is the API's "there is another page". A
+    finished window's ``since`` becomes the newest instant it took.
     """
     since, until = window.get("since"), window.get("until")
     page = int(window.get("page") or 0)
@@ -70,3 +109,197 @@ def sweep_step(
             boundary=[],
         )
     return {key for key, _ in fresh}, done
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class Fetched:
+    """One page of one window as a collector read it.
+
+    ``mentions`` pairs each mention with the instant the API sorts and filters it by;
+    ``then_raise`` is an error to raise once the page is stored (a spent quota).
+    """
+
+    mentions: Sequence[tuple[Mention, float]]
+    more: bool
+    skipped: int = 0
+    errors: Sequence[str] = ()
+    then_raise: CollectorError | None = None
+
+
+#: ``fetch(stream, window)``: request the page of ``window`` that its state points at.
+Fetch = Callable[[str, dict[str, Any]], Fetched]
+
+
+def _stream(state: dict[str, Any]) -> dict[str, Any]:
+    """The stream's state in the current shape (an older cursor held one window)."""
+    if "gaps" in state:
+        return state
+    legacy = {k: state.get(k) for k in ("since", "until", "newest", "page", "boundary")}
+    state.clear()
+    state.update(head=None, fresh=None, gaps=[], reached=None, complete=False)
+    if legacy["since"] is not None and legacy["until"] is None:
+        # A finished sweep; the first one only finished at the beginning of history.
+        state.update(head=legacy["since"], complete=True)
+    elif legacy["until"] is not None:
+        state["fresh"] = {**new_window(), **legacy}
+    return state
+
+
+def _park(state: dict[str, Any]) -> None:
+    """Turn an unfinished fresh sweep into the newest gap; the next sweep starts on top."""
+    window = state.get("fresh")
+    state["fresh"] = None
+    if window is None:
+        return
+    if window.get("newest") is not None:
+        state["head"] = max(state.get("head") or window["newest"], window["newest"])
+    if window.get("until") is None:
+        return  # it took nothing: the next fresh sweep covers the same ground
+    gap = {**new_window(window.get("since")), **{k: window[k] for k in ("until", "page")}}
+    gap["boundary"] = list(window.get("boundary") or [])
+    gaps: list[dict[str, Any]] = state.setdefault("gaps", [])
+    gaps.insert(0, gap)
+    bounded = [g for g in gaps if g["since"] is not None]
+    while len(bounded) > MAX_GAPS:
+        older = bounded.pop()
+        bounded[-1]["since"] = older["since"]  # the newer one now reaches down past it
+        gaps.remove(older)
+
+
+def sweep(
+    streams: Sequence[str],
+    states: dict[str, dict[str, Any]],
+    fetch: Fetch,
+    *,
+    snapshot: Callable[[], Cursor],
+    budget: int | None,
+    page_limit: int | None = None,
+) -> Iterator[Page]:
+    """Fresh sweeps round-robin, then backfill round-robin, within ``budget`` pages.
+
+    ``states`` maps each stream to its state (updated in place; it lives inside the
+    cursor that ``snapshot`` deep-copies into every page). ``budget`` None means no limit
+    (tests that page a whole recording). ``page_limit``: how many pages the API serves
+    for one filter (Algolia: 1,000 hits); a window that reaches it steps below its
+    ``until`` second and pages on from there.
+    """
+    for key in streams:
+        state = _stream(states.setdefault(key, {"gaps": []}))
+        state.setdefault("head", None)
+        state.setdefault("reached", None)
+        state.setdefault("complete", False)
+        _park(state)
+        state["fresh"] = new_window(state["head"])
+    used = 0
+
+    def take(key: str, window: dict[str, Any]) -> tuple[Fetched, list[Mention], bool]:
+        nonlocal used
+        fetched = fetch(key, window)
+        used += 1
+        stamps = [(m.external_id, at) for m, at in fetched.mentions]
+        new_ids, done = sweep_step(window, stamps, fetched.more)
+        if not done and page_limit is not None and int(window.get("page") or 0) >= page_limit:
+            window.update(until=(window.get("until") or 1) - 1, page=0, boundary=[])
+        taken = [at for m, at in fetched.mentions if m.external_id in new_ids]
+        state = states[key]
+        if taken:
+            low = min(taken)
+            state["reached"] = low if state["reached"] is None else min(state["reached"], low)
+        kept = [m for m, _ in fetched.mentions if m.external_id in new_ids]
+        return fetched, kept, done
+
+    def page(fetched: Fetched, kept: list[Mention]) -> Page:
+        # The cursor is taken after the stream's bookkeeping, so it is safe to commit.
+        return Page(kept, snapshot(), skipped=fetched.skipped, errors=list(fetched.errors))
+
+    def spent() -> bool:
+        return budget is not None and used >= budget
+
+    # 1. Fresh: every stream's newest page first, then more rounds while budget is left.
+    pending = list(streams)
+    first_round = True
+    while pending and (first_round or not spent()):
+        for key in list(pending):
+            if not first_round and spent():
+                break
+            state = states[key]
+            window = state["fresh"]
+            first_ever = window["since"] is None
+            fetched, kept, done = take(key, window)
+            if done:
+                state["head"] = window["since"]
+                state["fresh"] = None
+                if first_ever:
+                    state["complete"] = True  # the whole history fitted in one page
+            elif first_ever:
+                state["complete"] = False
+                _park(state)  # a first run takes the newest page; the rest is history
+            if state["fresh"] is None:
+                pending.remove(key)
+            yield page(fetched, kept)
+            if fetched.then_raise is not None:
+                raise fetched.then_raise
+        first_round = False
+
+    # 2. History: the rest of the budget (at least one page, so history always advances),
+    # shared round-robin, newest gap first.
+    if budget is not None:
+        budget = max(budget, used + 1)
+    while not spent():
+        open_streams = [key for key in streams if states[key]["gaps"]]
+        if not open_streams:
+            return
+        for key in open_streams:
+            if spent():
+                return
+            state = states[key]
+            gap = state["gaps"][0]
+            history = gap["since"] is None
+            fetched, kept, done = take(key, gap)
+            if done:
+                state["gaps"].pop(0)
+                if history:
+                    state["complete"] = True
+            yield page(fetched, kept)
+            if fetched.then_raise is not None:
+                raise fetched.then_raise
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class StreamProgress:
+    """How far one job's streams reach, read from its cursor (for ``grapevine status``)."""
+
+    streams: int
+    complete: bool  # every stream's history is stored back to its beginning
+    reached: datetime | None  # complete: the oldest stored; else the least advanced stream's
+    gaps: int  # unfinished windows between the newest and the oldest stored
+
+
+def _when(epoch: Any) -> datetime | None:
+    return datetime.fromtimestamp(float(epoch), UTC) if epoch is not None else None
+
+
+def progress(cursor: Cursor | None) -> StreamProgress | None:
+    """The backfill progress of a sweep-window cursor, or None for other sources' cursors."""
+    if not cursor:
+        return None
+    streams = cursor.get("terms") or cursor.get("windows")
+    if not isinstance(streams, dict) or not streams:
+        return None
+    states = [_stream(copy.deepcopy(s)) for s in streams.values() if isinstance(s, dict)]
+    if not states:
+        return None
+    complete = all(s.get("complete") for s in states)
+    reaches = [s["reached"] for s in states if s.get("reached") is not None]
+    if complete:
+        reached = min(reaches) if reaches else None
+    else:
+        behind = [s["reached"] for s in states if not s.get("complete") and s.get("reached")]
+        reached = max(behind) if behind else None
+    gaps = sum(
+        1
+        for s in states
+        for g in s.get("gaps") or []
+        if isinstance(g, dict) and g.get("since") is not None
+    )
+    return StreamProgress(len(states), complete, _when(reached), gaps)

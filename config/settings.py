@@ -10,6 +10,7 @@ reading it is editing that file.
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import tomllib
@@ -20,7 +21,12 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
-from grapevine.query import Query, QuerySyntaxError
+from config.alerts import AlertsSettings
+from config.app import AppSettings
+from config.nlp import NlpSettings
+from config.scoring import ScoringSettings
+from config.values import ConfigError, parse_interval
+from core.query import Query, QuerySyntaxError
 
 __all__ = [
     "DEFAULT_CONFIG_PATH",
@@ -35,28 +41,8 @@ __all__ = [
 DEFAULT_CONFIG_PATH = Path("config/grapevine.toml")
 _PACKAGED_CONFIG = Path(__file__).with_name("grapevine.toml")
 _ENV_PREFIX = "GRAPEVINE_"
-_INTERVAL = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(s|sec|m|min|h|d)\s*$")
-_UNITS = {"s": 1, "sec": 1, "m": 60, "min": 60, "h": 3600, "d": 86400}
-
-
-class ConfigError(ValueError):
-    """The configuration cannot be used; the message lists every problem found."""
-
-
-def parse_interval(value: str | int | float) -> timedelta:
-    """``"90s"``, ``"15m"``, ``"2h"``, ``"1d"`` or a number of seconds."""
-    if isinstance(value, int | float):
-        seconds = float(value)
-    else:
-        m = _INTERVAL.match(value)
-        if m is None:
-            raise ValueError(
-                f"expected an interval such as '90s', '15m', '2h' or '1d', got {value!r}"
-            )
-        seconds = float(m.group(1)) * _UNITS[m.group(2)]
-    if seconds <= 0:
-        raise ValueError("an interval must be positive")
-    return timedelta(seconds=seconds)
+#: Keys whose wrong value may be a pasted secret: the error names the key, never the value.
+_SECRETIVE = re.compile(r"channels|_env$|password|secret|token|key|url", re.IGNORECASE)
 
 
 class _Strict(BaseModel):
@@ -93,7 +79,12 @@ class Brand(_Strict):
     @field_validator("query")
     @classmethod
     def _query_parses(cls, value: str) -> str:
-        _parse_query(value)
+        parsed = _parse_query(value)
+        if parsed is not None and not parsed.search_terms:
+            raise ValueError(
+                f"the query {value!r} has no positive term: sources need at least one word or "
+                "phrase to search for (NOT alone matches everything else)"
+            )
         return value
 
     @field_validator("category_query")
@@ -153,6 +144,12 @@ class SourceSettings(BaseModel):
 
 class StoreSettings(_Strict):
     database_url: str = "sqlite:///data/grapevine.db"
+    retention_days: int | None = Field(
+        default=None,
+        ge=1,
+        description="mentions older than this many days are deleted by a daily job; "
+        "unset keeps everything (docs/privacy.md)",
+    )
 
 
 class CollectSettings(_Strict):
@@ -162,7 +159,19 @@ class CollectSettings(_Strict):
     user_agent: str = (
         "grapevine-monitor/0.1 (social listening; +https://pypi.org/project/grapevine-monitor)"
     )
-    timeout_seconds: float = Field(default=20.0, gt=0)
+    timeout_seconds: float = Field(
+        default=20.0, gt=0, description="longest silence while connecting or reading"
+    )
+    connect_timeout_seconds: float = Field(default=10.0, gt=0)
+    request_deadline_seconds: float = Field(
+        default=30.0, gt=0, description="connect + headers + whole body, per attempt"
+    )
+    max_response_mb: float = Field(
+        default=10.0, gt=0, description="a larger response body fails the run, unread"
+    )
+    max_raw_kb: float = Field(
+        default=64.0, gt=0, description="the stored raw payload of a mention is cut beyond this"
+    )
     max_retries: int = Field(default=4, ge=0, le=10)
     max_wait_seconds: float = Field(
         default=900.0, ge=0, description="longest rate-limit wait before giving up the run"
@@ -175,13 +184,15 @@ class Settings(_Strict):
     path: Path | None = None
     store: StoreSettings = Field(default_factory=StoreSettings)
     collect: CollectSettings = Field(default_factory=CollectSettings)
-    brands: list[Brand] = Field(default_factory=list)
+    brands: list[Brand] = Field(
+        min_length=1, description="at least one brand: without one there is nothing to listen for"
+    )
     competitors: list[Brand] = Field(default_factory=list)
     sources: dict[str, SourceSettings] = Field(default_factory=dict)
-    nlp: dict[str, Any] = Field(default_factory=dict)
-    scoring: dict[str, Any] = Field(default_factory=dict)
-    alerts: dict[str, Any] = Field(default_factory=dict)
-    app: dict[str, Any] = Field(default_factory=dict)
+    nlp: NlpSettings = Field(default_factory=NlpSettings)
+    scoring: ScoringSettings = Field(default_factory=ScoringSettings)
+    alerts: AlertsSettings = Field(default_factory=AlertsSettings)
+    app: AppSettings = Field(default_factory=AppSettings)
 
     @model_validator(mode="after")
     def _names_resolve(self) -> Settings:
@@ -196,6 +207,12 @@ class Settings(_Strict):
                     f"brand {brand.name!r} lists competitors {unknown} that are not defined "
                     "under [[competitors]] or [[brands]]"
                 )
+        unknown_rules = sorted({rule.brand for rule in self.alerts.rules} - set(names))
+        if unknown_rules:
+            raise ValueError(
+                f"alerts.rules name brands {unknown_rules} that are not configured; "
+                f"known: {sorted(names)}"
+            )
         return self
 
     @property
@@ -217,7 +234,11 @@ class Settings(_Strict):
 
 def _env_overrides(environ: Mapping[str, str]) -> dict[str, Any]:
     """``GRAPEVINE_SECTION__KEY=value`` sets ``[section] key``; ``GRAPEVINE_DATABASE_URL``
-    and ``GRAPEVINE_REPLAY`` are the two everyday shortcuts."""
+    and ``GRAPEVINE_REPLAY`` are the two everyday shortcuts.
+
+    A value that starts with ``[`` or ``{`` is JSON: a list or a table
+    (``GRAPEVINE_SOURCES__RSS__FEEDS='["https://example.com/feed.xml"]'``); anything else is
+    the plain string, which the settings model converts (numbers, booleans, intervals)."""
     out: dict[str, Any] = {}
     shortcuts = {"DATABASE_URL": ("store", "database_url"), "REPLAY": ("collect", "replay")}
     for key, value in environ.items():
@@ -233,8 +254,21 @@ def _env_overrides(environ: Mapping[str, str]) -> dict[str, Any]:
         node = out
         for part in path[:-1]:
             node = node.setdefault(part, {})
-        node[path[-1]] = value
+        node[path[-1]] = _env_value(key, value)
     return out
+
+
+def _env_value(variable: str, value: str) -> Any:
+    """The value of one override: JSON for a list or a table, else the string itself."""
+    if not value.lstrip().startswith(("[", "{")):
+        return value
+    try:
+        return json.loads(value)
+    except json.JSONDecodeError as exc:
+        raise ConfigError(
+            f"{variable}: a value starting with '[' or '{{' is read as JSON (a list or a "
+            f"table), and this one is not valid JSON: {exc.msg} at character {exc.pos + 1}"
+        ) from None
 
 
 def _merge(base: dict[str, Any], extra: Mapping[str, Any]) -> dict[str, Any]:
@@ -260,8 +294,15 @@ def _format_errors(path: Path | None, exc: ValidationError, raw: Mapping[str, An
     for err in exc.errors(include_url=False):
         loc = tuple(err["loc"])
         msg = err["msg"].removeprefix("Value error, ")
+        if loc == ("brands",) and err["type"] in {"missing", "too_short"}:
+            msg = "no brand to listen for: add a [[brands]] section with a `name` and a `query`"
         got = err.get("input")
-        shown = "" if isinstance(got, dict | list) or got is None else f" (got {got!r})"
+        secretive = any(_SECRETIVE.search(str(part)) for part in loc)
+        shown = (
+            ""
+            if isinstance(got, dict | list) or got is None or secretive
+            else f" (got {got!r})"
+        )
         lines.append(f"  {where}: {_describe(loc)}: {msg}{shown}")
     return "\n".join(lines)
 

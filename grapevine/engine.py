@@ -3,9 +3,15 @@
 For each job (one source x one brand) it reads the cursor, runs the collector, re-checks
 every mention against the configured queries, and writes each page's mentions with the
 advanced cursor in one transaction. An unsorted source gets its cursor written only when
-the run ends. Whatever happens inside a collector is recorded in ``runs``; nothing a
-collector raises escapes :meth:`Engine.run_job`, so one broken source never stops the
-scheduler or the other sources.
+the run ends. Whatever happens inside a collector, or in the store while saving (a full
+disk, a read-only file), is recorded in ``runs`` as one line; nothing escapes
+:meth:`Engine.run_job`, so one broken source never stops the scheduler or the other
+sources, and no traceback reaches a user (it is logged at debug level).
+
+Sources that page back in time plan their own pages (``plans_pages``): the engine hands
+them the page budget (``max_pages``) and they spend it fresh-first (see
+:mod:`collectors.window`). A stop request (SIGINT/SIGTERM) ends a run within a fraction of
+a second, even mid-request, recorded ``stopped`` with every committed page kept.
 """
 
 from __future__ import annotations
@@ -13,19 +19,21 @@ from __future__ import annotations
 import dataclasses
 import logging
 import threading
-import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import UTC, datetime
 
 import httpx
+from sqlalchemy.exc import SQLAlchemyError
 
 from collectors import REGISTRY, Collector, CollectorError, ConfigurationError, HttpSession
 from collectors.base import Search
-from collectors.http import RetryPolicy
+from collectors.errors import Stopped
+from collectors.http import Limits, RetryPolicy
+from collectors.payload import cap_raw
 from config import Brand, Settings
 from config.secrets import redact
-from grapevine.mention import Mention, Page
-from grapevine.query import Query
+from core.mention import Mention, Page
+from core.query import Query
 from storage import Match, RunCounters, Store
 
 __all__ = ["BrandMatcher", "Engine", "Job", "RunResult"]
@@ -106,18 +114,31 @@ class Engine:
         *,
         replay: Iterable[str] = (),
         transports: Mapping[str, httpx.BaseTransport] | None = None,
-        sleep: Callable[[float], None] = time.sleep,
+        sleep: Callable[[float], None] | None = None,
         clock: Callable[[], datetime] = utcnow,
         stop: threading.Event | None = None,
+        limits: Limits | None = None,
     ) -> None:
         self.store = store
         self.settings = settings
         self.replay = frozenset(replay)
         self._transports = dict(transports or {})
-        self._sleep = sleep
         self._clock = clock
         self.stop = stop or threading.Event()
+        # By default a wait is cut short by a stop request (the session then raises Stopped).
+        self._sleep = sleep if sleep is not None else self._interruptible_sleep
+        c = settings.collect
+        self.limits = limits or Limits(
+            connect_timeout=c.connect_timeout_seconds,
+            read_timeout=c.timeout_seconds,
+            total_timeout=c.request_deadline_seconds,
+            max_response_bytes=int(c.max_response_mb * 1024 * 1024),
+        )
+        self.max_raw_bytes = int(c.max_raw_kb * 1024)
         self.matcher = BrandMatcher(settings.tracked)
+
+    def _interruptible_sleep(self, seconds: float) -> None:
+        self.stop.wait(seconds)
 
     def jobs(
         self, sources: Sequence[str] | None = None, brands: Sequence[str] | None = None
@@ -143,6 +164,8 @@ class Engine:
             sleep=self._sleep,
             clock=self._clock,
             replay=source in self.replay,
+            limits=self.limits,
+            stop=self.stop,
         )
 
     def _client(self, source: str, collector: type[Collector]) -> httpx.Client:
@@ -154,18 +177,27 @@ class Engine:
         return httpx.Client(
             base_url=base_url,
             transport=transport,
-            timeout=self.settings.collect.timeout_seconds,
+            timeout=self.limits.timeout(),
             headers={"User-Agent": self.settings.collect.user_agent},
             follow_redirects=True,
         )
 
     def run_job(self, job: Job, on_page: Callable[[Job, Page], None] | None = None) -> RunResult:
-        """Run one job to its end and record it; never raises for a collector's failure."""
+        """Run one job to its end and record it; never raises for a collector's or the
+        store's failure (only KeyboardInterrupt/SystemExit pass, after recording)."""
         replay = job.source in self.replay
-        run_id = self.store.start_run(job.source, job.brand, replay=replay)
         counters = RunCounters()
-        status, message = "ok", None
+        try:
+            run_id = self.store.start_run(job.source, job.brand, replay=replay)
+        except SQLAlchemyError as exc:
+            reason = _store_message(exc)
+            log.error("%s could not start: %s", job.id, reason)
+            counters.errors += 1
+            return RunResult(job, 0, "failed", counters, reason, replay)
+        status: str = "ok"
+        message: str | None = None
         session: HttpSession | None = None
+        repaired: list[str] = []
         try:
             cls = REGISTRY.get(job.source)
             if cls is None:
@@ -178,7 +210,11 @@ class Engine:
             terms = list(brand.parsed_query.search_terms)
             if brand.parsed_category is not None:
                 terms += [t for t in brand.parsed_category.search_terms if t not in terms]
-            search = Search(terms=terms, languages=tuple(brand.languages))
+            search = Search(
+                terms=terms,
+                languages=tuple(brand.languages),
+                page_budget=max_pages if cls.plans_pages else None,
+            )
             cursor = self.store.get_cursor(job.source, job.brand)
             with self._client(job.source, cls) as client:
                 session = self._session(job.source, client)
@@ -186,6 +222,9 @@ class Engine:
                 for pages, page in enumerate(collector.collect(session, search, cursor), 1):
                     self._save(job, cls, page, counters)
                     last_cursor = page.cursor
+                    if session.repairs:
+                        repaired += self._repaired(job, page, session.repairs)
+                        session.repairs.clear()
                     if page.errors and message is None:
                         message = f"skipped records: {'; '.join(page.errors[:3])}"
                     if on_page is not None:
@@ -193,42 +232,76 @@ class Engine:
                     if self.stop.is_set():
                         status, message = "stopped", "stopped on request after a committed page"
                         break
-                    if pages >= max_pages:
+                    if not cls.plans_pages and pages >= max_pages:
                         break
                 if not cls.is_sorted and last_cursor is not None and status == "ok":
                     self.store.put_cursor(job.source, job.brand, last_cursor)
-            if status == "ok" and counters.skipped:
+            if status == "ok" and (counters.skipped or repaired):
                 status = "degraded"
+                if message is None and repaired:
+                    message = "; ".join(repaired[:3])
         except ConfigurationError as exc:
             # Not a failure of the API: the source cannot run until someone configures it.
             status, message = "disabled", f"not configured: {exc}"
             log.warning("%s is disabled: %s", job.id, redact(str(exc)))
+        except Stopped:
+            status, message = "stopped", "stopped on request; committed pages kept"
+            log.warning("%s stopped on request", job.id)
         except CollectorError as exc:
             status, message = "failed", f"{type(exc).__name__}: {exc}"
             counters.errors += 1
             log.warning("%s failed: %s", job.id, redact(message))
+        except SQLAlchemyError as exc:
+            status, message = "failed", _store_message(exc)
+            counters.errors += 1
+            log.error("%s failed: %s", job.id, message)
+            log.debug("%s store failure", job.id, exc_info=True)
         except (KeyboardInterrupt, SystemExit):
-            self._finish(run_id, "stopped", counters, session, "interrupted")
+            self._finish(job, run_id, "stopped", counters, session, "interrupted")
             raise
         except Exception as exc:  # a bug in a collector must not stop the others
-            status, message = "failed", f"unexpected {type(exc).__name__}: {exc}"
+            status, message = "failed", f"unexpected {type(exc).__name__}: {_one_line(exc)}"
             counters.errors += 1
-            log.exception("%s crashed", job.id)
-        self._finish(run_id, status, counters, session, message)
+            log.error("%s crashed: %s", job.id, redact(message))
+            log.debug("%s crashed", job.id, exc_info=True)
+        recorded = self._finish(job, run_id, status, counters, session, message)
+        if not recorded and status not in ("failed", "stopped"):
+            status, message = "failed", "the store could not record the run's end"
         return RunResult(job, run_id, status, counters, message and redact(message), replay)
+
+    @staticmethod
+    def _repaired(job: Job, page: Page, repairs: Sequence[str]) -> list[str]:
+        """Name the records whose text carries U+FFFD after a body had invalid UTF-8."""
+        ids = [
+            m.external_id
+            for m in page.mentions
+            if "\ufffd" in m.text or "\ufffd" in (m.title or "") or "\ufffd" in (m.author or "")
+        ]
+        notes = []
+        for repair in repairs:
+            note = f"{repair}" + (f" (records {', '.join(ids[:5])})" if ids else "")
+            log.warning("%s: %s", job.id, redact(note))
+            notes.append(note)
+        return notes
 
     def _finish(
         self,
+        job: Job,
         run_id: int,
         status: str,
         counters: RunCounters,
         session: HttpSession | None,
         message: str | None,
-    ) -> None:
+    ) -> bool:
         if session is not None:
             counters.rate_limit_waits = session.rate_limit_waits
             counters.waited_seconds = session.waited_seconds
-        self.store.finish_run(run_id, status, counters, message and redact(message))
+        try:
+            self.store.finish_run(run_id, status, counters, message and redact(message))
+        except SQLAlchemyError as exc:
+            log.error("%s: could not record the run (%s)", job.id, _store_message(exc))
+            return False
+        return True
 
     def _save(self, job: Job, cls: type[Collector], page: Page, counters: RunCounters) -> None:
         kept: list[Mention] = []
@@ -236,6 +309,9 @@ class Engine:
         for mention in page.mentions:
             found = self.matcher.match(mention)
             if found:
+                raw, cut = cap_raw(mention.raw, self.max_raw_bytes)
+                if cut:
+                    mention = dataclasses.replace(mention, raw=raw)
                 kept.append(mention)
                 matched[mention.key] = found
         cursor = (job.source, job.brand, page.cursor) if cls.is_sorted else None
@@ -244,3 +320,16 @@ class Engine:
         counters.duplicates += dupes
         counters.skipped += page.skipped
         counters.errors += len(page.errors)
+
+
+def _one_line(exc: BaseException) -> str:
+    text = str(exc).strip().splitlines()
+    return text[0][:300] if text else type(exc).__name__
+
+
+def _store_message(exc: SQLAlchemyError) -> str:
+    """A store failure in one line: ``store: database or disk is full`` (the driver's
+    words, without the SQL statement and parameters SQLAlchemy appends)."""
+    original = getattr(exc, "orig", None)
+    cause = _one_line(original) if original is not None else _one_line(exc)
+    return f"store failed ({type(exc).__name__}): {redact(cause)}"

@@ -19,8 +19,9 @@ from typing import Any, Protocol
 
 import torch
 
+from config.nlp import DEFAULT_LANGUAGES
 from nlp.labels import Labels
-from nlp.language import DEFAULT_LANGUAGES, LanguageIdentifier
+from nlp.language import LanguageIdentifier
 from nlp.model import ModelMeta, load_model, quantise
 
 CHARS_PER_TOKEN_BOUND = 32  # no tokenizer piece is longer; cut before tokenising

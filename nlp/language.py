@@ -13,11 +13,8 @@ from collections.abc import Sequence
 
 from lingua import IsoCode639_1, LanguageDetector, LanguageDetectorBuilder
 
-# The seven Grapevine must handle, the rest of XLM-T's eight, and Japanese (so Chinese is
-# not the only answer for Japanese posts). Each high-accuracy language costs ~25 MB.
-DEFAULT_LANGUAGES: tuple[str, ...] = (
-    "en", "ru", "sv", "zh", "de", "fr", "es", "it", "pt", "ar", "hi", "ja",
-)  # fmt: skip
+from config.nlp import DEFAULT_LANGUAGES
+
 _LETTER = re.compile(r"[^\W\d_]", re.UNICODE)
 _NOISE = re.compile(r"https?://\S+|www\.\S+|@\w+|#", re.IGNORECASE)
 MAX_CHARS = 1000

@@ -35,10 +35,22 @@ worked example. Two layers:
       engagement_depth(...) -> DepthMix
       community_hotspots(..., limit=None) -> tuple[Hotspot, ...]        # best first
       resolve_model_version(conn, model_version) -> str | None
+
+- **Which mentions** (:mod:`scoring.queries`): one builder for every face. A
+  :class:`MentionSelection` (brand, ``since``/``until``, roles, :class:`MentionFilters`,
+  model version, complaint-threshold override) is what the Mentions page shows, what
+  ``grapevine export`` writes and what its flags spell; :class:`BrandScope` turns it (or a
+  metric's brand, period and filters) into SQL, per match (``.select``) or per mention
+  (``.mentions``); the complaint threshold is ``[scoring] complaint_threshold`` unless the
+  selection overrides it::
+
+      selection_scope(conn, selection, scoring) -> BrandScope
+      BrandScope.of(selection, model_version, scoring).mentions(*columns) -> Select
 """
 
 from __future__ import annotations
 
+from config.scoring import HotspotWeights, ScoringSettings, TopicSettings, scoring_settings
 from scoring.complaints import complaint_behaviour, complaint_channel, first_replies
 from scoring.hotspots import community_hotspots
 from scoring.metrics import (
@@ -58,9 +70,11 @@ from scoring.metrics import (
 )
 from scoring.overview import brand_overview
 from scoring.quality import engagement_depth, quality_mix
-from scoring.queries import resolve_model_version
+from scoring.queries import BrandScope, resolve_model_version, selection_scope
 from scoring.records import (
+    COMPLAINT_FILTERS,
     NO_FILTERS,
+    ROLES,
     Advocate,
     Amplification,
     AmplifiedMention,
@@ -68,12 +82,14 @@ from scoring.records import (
     ChannelSplit,
     Comparison,
     ComplaintBehaviour,
+    ComplaintFilter,
     ComplaintTopic,
     DepthMix,
     Hotspot,
     HotspotFactor,
     LanguageShare,
     MentionFilters,
+    MentionSelection,
     Period,
     QualityMix,
     QueuedComplaint,
@@ -83,19 +99,22 @@ from scoring.records import (
     VolumePoint,
     WordOfMouth,
 )
-from scoring.settings import HotspotWeights, ScoringSettings, TopicSettings, scoring_settings
 from scoring.topics import c_tf_idf_terms, complaint_topics, name_topics
 from scoring.wom import word_of_mouth
 
 __all__ = [
+    "COMPLAINT_FILTERS",
     "NO_FILTERS",
+    "ROLES",
     "Advocate",
     "Amplification",
     "AmplifiedMention",
     "BrandOverview",
+    "BrandScope",
     "ChannelSplit",
     "Comparison",
     "ComplaintBehaviour",
+    "ComplaintFilter",
     "ComplaintTopic",
     "DepthMix",
     "Hotspot",
@@ -103,6 +122,7 @@ __all__ = [
     "HotspotWeights",
     "LanguageShare",
     "MentionFilters",
+    "MentionSelection",
     "Period",
     "QualityMix",
     "QueuedComplaint",
@@ -136,6 +156,7 @@ __all__ = [
     "recommendation",
     "resolve_model_version",
     "scoring_settings",
+    "selection_scope",
     "share_of_voice",
     "shares",
     "word_of_mouth",

@@ -28,6 +28,7 @@ from sqlalchemy import (
     select,
 )
 
+from config.scoring import ScoringSettings
 from config.settings import Brand, Settings
 from scoring import metrics
 from scoring.overview import Granularity, bucket_days
@@ -51,7 +52,6 @@ from scoring.records import (
     QueuedComplaint,
     RatePoint,
 )
-from scoring.settings import ScoringSettings
 
 __all__ = [
     "ComplaintRow",

@@ -38,12 +38,12 @@ from sqlalchemy import (
     select,
 )
 
+from config.scoring import ScoringSettings
 from config.settings import Settings
 from scoring import metrics
 from scoring.complaints import replied_expr
 from scoring.queries import L, M, X, brand_query, language_expr
 from scoring.records import NO_FILTERS, Hotspot, HotspotFactor, MentionFilters, Period
-from scoring.settings import ScoringSettings
 
 __all__ = ["CommunityFacts", "community_hotspots", "rank_hotspots"]
 

@@ -14,6 +14,7 @@ from typing import Literal
 
 from sqlalchemy import Connection, Engine, func
 
+from config.scoring import ScoringSettings
 from config.settings import Settings
 from scoring import metrics
 from scoring.queries import (
@@ -38,7 +39,6 @@ from scoring.records import (
     SourceEngagement,
     VolumePoint,
 )
-from scoring.settings import ScoringSettings
 
 __all__ = [
     "Granularity",

@@ -13,6 +13,7 @@ from collections import Counter, defaultdict
 
 from sqlalchemy import Connection, Engine, func
 
+from config.scoring import ScoringSettings
 from config.settings import Settings
 from scoring import metrics
 from scoring.queries import (
@@ -22,7 +23,6 @@ from scoring.queries import (
     engagement_expr,
 )
 from scoring.records import NO_FILTERS, DepthMix, MentionFilters, Period, QualityMix
-from scoring.settings import ScoringSettings
 
 __all__ = ["depth_mix", "engagement_depth", "quality_mix"]
 

@@ -12,7 +12,7 @@ import contextlib
 import dataclasses
 from collections.abc import Iterator, Sequence
 from datetime import date, datetime
-from typing import Any, Literal
+from typing import Any
 
 from sqlalchemy import (
     ColumnElement,
@@ -20,6 +20,7 @@ from sqlalchemy import (
     Date,
     Engine,
     FromClause,
+    Select,
     and_,
     case,
     cast,
@@ -30,9 +31,9 @@ from sqlalchemy import (
     select,
 )
 
+from config.scoring import ScoringSettings
 from config.settings import Brand, Settings
-from scoring.records import MentionFilters, Period
-from scoring.settings import ScoringSettings, scoring_settings
+from scoring.records import NO_FILTERS, ComplaintFilter, MentionFilters, MentionSelection, Period
 from storage import schema
 
 __all__ = [
@@ -45,15 +46,13 @@ __all__ = [
     "day_bucket",
     "engagement_expr",
     "language_expr",
-    "mention_filter_clauses",
     "resolve_model_version",
+    "selection_scope",
 ]
 
 M = schema.mentions
 X = schema.matches
 L = schema.labels
-
-ComplaintFilter = Literal["any", "complaints", "not complaints"]
 
 
 @contextlib.contextmanager
@@ -126,60 +125,144 @@ def language_expr(labels: FromClause = L) -> ColumnElement[Any]:
 
 
 class BrandScope:
-    """The FROM and WHERE of "a brand's mentions in a period": matches ⋈ mentions ⟕ labels.
+    """The one builder of "which mentions": a brand's mentions in a window, narrowed.
+
+    Everything that selects mentions (the metrics, the Mentions page, the export, the alerts)
+    builds its FROM and WHERE here, so a filter means the same on every face. Two shapes:
+
+    - :meth:`select` — one row per *match*: ``matches ⋈ mentions ⟕ labels``, for the metrics'
+      aggregations (served by the index on ``matches (brand, role, created_at)``);
+    - :meth:`mentions` — one row per *mention*: ``mentions ⟕ labels`` where the mention
+      matched, for lists and exports (a mention matched in two roles is listed once).
 
     ``roles`` picks brand-query matches, category-only talk or own-account posts;
-    ``organic_for=brand`` drops mentions authored by that brand's own accounts.
+    ``organic_for=brand`` drops mentions authored by that brand's own accounts; ``filters``
+    narrow by source, language, community, words and labels, a complaint being a label at
+    or above ``complaint_threshold`` (``[scoring] complaint_threshold``: :func:`brand_query`
+    and :meth:`of` pass it). ``period`` None with ``since``/``until`` gives an open window.
+    Labels are those of ``model_version`` (None: no labels are joined).
     """
 
     def __init__(
         self,
         brands: Sequence[str],
         roles: Sequence[str],
-        period: Period,
-        filters: MentionFilters,
-        model_version: str | None,
+        period: Period | None,
+        filters: MentionFilters = NO_FILTERS,
+        model_version: str | None = None,
         *,
         organic_for: str | None = None,
+        complaint_threshold: float | None = None,
+        since: datetime | None = None,
+        until: datetime | None = None,
     ) -> None:
         self.brands = tuple(brands)
         self.roles = tuple(roles)
-        self.period = period
+        self.start, self.end = (period.start, period.end) if period is not None else (since, until)
         self.filters = filters
         self.model_version = model_version
         self.organic_for = organic_for
+        self.complaint_threshold = complaint_threshold
+        if filters.complaint != "any" and complaint_threshold is None:
+            raise ValueError("a complaint filter needs the complaint threshold ([scoring])")
+
+    @classmethod
+    def of(
+        cls,
+        selection: MentionSelection,
+        model_version: str | None,
+        scoring: ScoringSettings,
+    ) -> BrandScope:
+        """The scope of a :class:`MentionSelection` (its threshold, else ``scoring``'s)."""
+        threshold = selection.complaint_threshold
+        return cls(
+            [selection.brand],
+            selection.roles,
+            None,
+            selection.filters,
+            model_version,
+            complaint_threshold=scoring.complaint_threshold if threshold is None else threshold,
+            since=selection.since,
+            until=selection.until,
+        )
+
+    @property
+    def period(self) -> Period:
+        if self.start is None or self.end is None:
+            raise ValueError("this scope's window is open-ended")
+        return Period(self.start, self.end)
+
+    def _label_join(self) -> ColumnElement[bool]:
+        version = self.model_version if self.model_version is not None else ""
+        return and_(L.c.mention_id == M.c.id, L.c.model_version == version)
 
     @property
     def from_(self) -> FromClause:
-        version = self.model_version if self.model_version is not None else ""
-        return X.join(M, M.c.id == X.c.mention_id).outerjoin(
-            L, and_(L.c.mention_id == M.c.id, L.c.model_version == version)
+        return X.join(M, M.c.id == X.c.mention_id).outerjoin(L, self._label_join())
+
+    def _window(self, created_at: Any) -> list[ColumnElement[bool]]:
+        clauses: list[ColumnElement[bool]] = []
+        if self.start is not None:
+            clauses.append(created_at >= self.start)
+        if self.end is not None:
+            clauses.append(created_at < self.end)
+        return clauses
+
+    def _matched(self, table: FromClause) -> list[ColumnElement[bool]]:
+        """Matched to one of the brands in one of the roles, inside the window."""
+        brands, roles = self.brands, self.roles
+        return [
+            table.c.brand.in_(brands) if len(brands) != 1 else table.c.brand == brands[0],
+            table.c.role.in_(roles) if len(roles) != 1 else table.c.role == roles[0],
+            *self._window(table.c.created_at),
+        ]
+
+    def _organic(self, mention_id: Any) -> list[ColumnElement[bool]]:
+        if self.organic_for is None:
+            return []
+        # The brand's own posts in the same window: a small set the database builds once,
+        # instead of a lookup per mention.
+        own = X.alias("own_match")
+        own_ids = select(own.c.mention_id).where(
+            own.c.brand == self.organic_for, own.c.role == "own", *self._window(own.c.created_at)
         )
+        return [mention_id.not_in(own_ids)]
+
+    def filter_clauses(self) -> list[ColumnElement[bool]]:
+        """``filters`` as SQL over ``mentions`` and the joined ``labels``."""
+        f = self.filters
+        clauses: list[ColumnElement[bool]] = []
+        if f.sources:
+            clauses.append(M.c.source.in_(f.sources))
+        if f.languages:
+            clauses.append(language_expr().in_(f.languages))
+        if f.communities:
+            clauses.append(M.c.community.in_(f.communities))
+        for word in f.text.split():
+            clauses.append(
+                or_(
+                    M.c.text.icontains(word, autoescape=True),
+                    M.c.title.icontains(word, autoescape=True),
+                )
+            )
+        if f.sentiments:
+            clauses.append(L.c.sentiment.in_(f.sentiments))
+        if f.qualities:
+            clauses.append(L.c.quality.in_(f.qualities))
+        if f.complaint == "complaints":
+            clauses.append(L.c.complaint >= self.complaint_threshold)
+        elif f.complaint == "not complaints":
+            clauses.append(L.c.complaint < self.complaint_threshold)
+        return clauses
 
     def where(self) -> list[ColumnElement[bool]]:
-        clauses: list[ColumnElement[bool]] = [
-            X.c.brand.in_(self.brands) if len(self.brands) != 1 else X.c.brand == self.brands[0],
-            X.c.role.in_(self.roles) if len(self.roles) != 1 else X.c.role == self.roles[0],
-            X.c.created_at >= self.period.start,
-            X.c.created_at < self.period.end,
+        """The WHERE of :meth:`select` (per match)."""
+        return [
+            *self._matched(X),
             M.c.deleted == false(),
+            *self.filter_clauses(),
+            *self._organic(X.c.mention_id),
         ]
-        if self.filters.sources:
-            clauses.append(M.c.source.in_(self.filters.sources))
-        if self.filters.languages:
-            clauses.append(language_expr().in_(self.filters.languages))
-        if self.organic_for is not None:
-            # The brand's own posts in the same window: a small set the database builds
-            # once, instead of a lookup per mention.
-            own = X.alias("own_match")
-            own_ids = select(own.c.mention_id).where(
-                own.c.brand == self.organic_for,
-                own.c.role == "own",
-                own.c.created_at >= self.period.start,
-                own.c.created_at < self.period.end,
-            )
-            clauses.append(X.c.mention_id.not_in(own_ids))
-        return clauses
 
     def with_period(self, period: Period) -> BrandScope:
         return BrandScope(
@@ -189,10 +272,31 @@ class BrandScope:
             self.filters,
             self.model_version,
             organic_for=self.organic_for,
+            complaint_threshold=self.complaint_threshold,
         )
 
     def select(self, *columns: Any) -> Any:
+        """``columns`` per matching ``matches`` row (for aggregations)."""
         return select(*columns).select_from(self.from_).where(*self.where())
+
+    def matched_ids(self) -> Select[Any]:
+        """The ids of mentions matched to the brands in the roles and window."""
+        return select(X.c.mention_id).where(*self._matched(X))
+
+    def mention_where(self) -> list[ColumnElement[bool]]:
+        """The WHERE of :meth:`mentions` (per mention)."""
+        return [
+            M.c.id.in_(self.matched_ids()),
+            M.c.deleted == false(),
+            *self._window(M.c.created_at),
+            *self.filter_clauses(),
+            *self._organic(M.c.id),
+        ]
+
+    def mentions(self, *columns: Any) -> Select[Any]:
+        """``columns`` once per selected mention, from ``mentions ⟕ labels``."""
+        joined = M.outerjoin(L, self._label_join())
+        return select(*columns).select_from(joined).where(*self.mention_where())
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
@@ -225,56 +329,27 @@ def brand_query(
     the label version is the one asked for, else the newest present; the scope is the
     brand's brand-query mentions in ``period``, organic only when ``organic``.
     """
-    cfg = scoring or scoring_settings(settings)
+    cfg = scoring or settings.scoring
     config_brand = settings.brand(brand)
     name = config_brand.name
     with connect(bind) as conn:
         version = resolve_model_version(conn, model_version)
         scope = BrandScope(
-            [name], ("brand",), period, filters, version, organic_for=name if organic else None
+            [name],
+            ("brand",),
+            period,
+            filters,
+            version,
+            organic_for=name if organic else None,
+            complaint_threshold=cfg.complaint_threshold,
         )
         yield BrandQuery(conn, cfg, config_brand, version, scope)
 
 
-def mention_filter_clauses(
-    labels: FromClause,
-    *,
-    sources: Sequence[str],
-    languages: Sequence[str],
-    communities: Sequence[str],
-    text: str,
-    sentiments: Sequence[str],
-    qualities: Sequence[str],
-    complaint: ComplaintFilter,
-    complaint_threshold: float,
-) -> list[ColumnElement[bool]]:
-    """The app's Mentions filters as SQL, shared by its list and the export of that list.
-
-    Empty sequences mean *all*; every word of ``text`` must appear in the title or the body
-    (case-insensitive); ``complaint`` is "any", "complaints" or "not complaints", a
-    complaint being a label at or above ``complaint_threshold``. ``labels`` is the labels
-    table (or alias) joined for the model version being read.
-    """
-    clauses: list[ColumnElement[bool]] = []
-    if sources:
-        clauses.append(M.c.source.in_(sources))
-    if languages:
-        clauses.append(language_expr(labels).in_(languages))
-    if communities:
-        clauses.append(M.c.community.in_(communities))
-    for word in text.split():
-        clauses.append(
-            or_(
-                M.c.text.icontains(word, autoescape=True),
-                M.c.title.icontains(word, autoescape=True),
-            )
-        )
-    if sentiments:
-        clauses.append(labels.c.sentiment.in_(sentiments))
-    if qualities:
-        clauses.append(labels.c.quality.in_(qualities))
-    if complaint == "complaints":
-        clauses.append(labels.c.complaint >= complaint_threshold)
-    elif complaint == "not complaints":
-        clauses.append(labels.c.complaint < complaint_threshold)
-    return clauses
+def selection_scope(
+    conn: Connection, selection: MentionSelection, scoring: ScoringSettings
+) -> BrandScope:
+    """The scope of ``selection`` with its model version resolved (None: the newest labels)
+    and its complaint threshold (None: ``scoring.complaint_threshold``)."""
+    version = resolve_model_version(conn, selection.model_version)
+    return BrandScope.of(selection, version, scoring)

@@ -10,9 +10,12 @@ from __future__ import annotations
 
 import dataclasses
 from datetime import UTC, date, datetime, timedelta
+from typing import Any, Literal, get_args
 
 __all__ = [
+    "COMPLAINT_FILTERS",
     "NO_FILTERS",
+    "ROLES",
     "Advocate",
     "Amplification",
     "AmplifiedMention",
@@ -20,12 +23,14 @@ __all__ = [
     "ChannelSplit",
     "Comparison",
     "ComplaintBehaviour",
+    "ComplaintFilter",
     "ComplaintTopic",
     "DepthMix",
     "Hotspot",
     "HotspotFactor",
     "LanguageShare",
     "MentionFilters",
+    "MentionSelection",
     "Period",
     "QualityMix",
     "QueuedComplaint",
@@ -79,15 +84,132 @@ class Period:
         return isinstance(when, datetime) and self.start <= when < self.end
 
 
+#: "complaints": a label at or above the complaint threshold; "not complaints": a label below.
+ComplaintFilter = Literal["any", "complaints", "not complaints"]
+COMPLAINT_FILTERS: tuple[ComplaintFilter, ...] = get_args(ComplaintFilter)
+#: The roles a mention can match a brand in (the ``matches`` table): its query, its category
+#: query only, or one of its own accounts.
+ROLES = ("brand", "category", "own")
+
+
 @dataclasses.dataclass(frozen=True, slots=True)
 class MentionFilters:
-    """Which mentions count: empty tuples mean all sources / all languages.
+    """Which mentions count, beyond the brand, the period and the roles: empty means *all*.
 
     A mention's language is the classifier's (labels) where there is one, else the source's.
+    Every word of ``text`` must appear in the title or the body (case-insensitive).
+    ``sentiments``, ``qualities`` and ``complaint`` read the labels of the model version in
+    use; a complaint is a label at or above ``[scoring] complaint_threshold``. The metric
+    functions are given sources and languages (the sidebar's); the Mentions page, the export
+    and the alerts narrow further with the rest. :class:`scoring.queries.BrandScope` turns
+    them into SQL, the one place that does.
     """
 
     sources: tuple[str, ...] = ()
     languages: tuple[str, ...] = ()
+    communities: tuple[str, ...] = ()
+    text: str = ""
+    sentiments: tuple[str, ...] = ()
+    qualities: tuple[str, ...] = ()
+    complaint: ComplaintFilter = "any"
+
+    def __post_init__(self) -> None:
+        if self.complaint not in COMPLAINT_FILTERS:
+            raise ValueError(
+                f"complaint must be one of {', '.join(COMPLAINT_FILTERS)}, not {self.complaint!r}"
+            )
+        for name in ("sources", "languages", "communities", "sentiments", "qualities"):
+            object.__setattr__(self, name, tuple(getattr(self, name)))
+        object.__setattr__(self, "text", " ".join(self.text.split()))
+
+    @property
+    def reads_labels(self) -> bool:
+        """Whether a label filter is set (a mention without a label then never qualifies)."""
+        return bool(self.sentiments or self.qualities or self.complaint != "any")
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class MentionSelection:
+    """ "Which mentions": the one filter object the Mentions page, the export and its command
+    line share (``grapevine.export.export_arguments`` renders it as ``grapevine export``
+    flags, which parse back into an equal object).
+
+    A brand's mentions created in ``[since, until)`` (aware UTC; None: unbounded), matched in
+    one of ``roles``, narrowed by ``filters``. ``model_version`` None means the newest labels
+    in the store. ``complaint_threshold`` None means ``[scoring] complaint_threshold``; a
+    number overrides it for this selection only. Deleted mentions are never selected.
+    """
+
+    brand: str
+    since: datetime | None = None
+    until: datetime | None = None
+    roles: tuple[str, ...] = ("brand",)
+    filters: MentionFilters = dataclasses.field(default_factory=MentionFilters)
+    model_version: str | None = None
+    complaint_threshold: float | None = None
+
+    def __post_init__(self) -> None:
+        for name in ("since", "until"):
+            value = getattr(self, name)
+            if value is not None:
+                if value.tzinfo is None:
+                    raise ValueError(f"{name} must be timezone-aware")
+                object.__setattr__(self, name, value.astimezone(UTC))
+        if self.since and self.until and self.until <= self.since:
+            raise ValueError("the period ends before it starts")
+        roles = tuple(self.roles) or ("brand",)
+        unknown = sorted(set(roles) - set(ROLES))
+        if unknown:
+            raise ValueError(f"unknown roles {unknown}; choose from {', '.join(ROLES)}")
+        object.__setattr__(self, "roles", roles)
+        threshold = self.complaint_threshold
+        if threshold is not None and not 0.0 <= threshold <= 1.0:
+            raise ValueError("the complaint threshold is a probability in [0, 1]")
+
+    @property
+    def period(self) -> Period | None:
+        """The window as a :class:`Period`, or None when either end is open."""
+        if self.since is None or self.until is None:
+            return None
+        return Period(self.since, self.until)
+
+    def to_json(self) -> dict[str, Any]:
+        """A flat JSON object (the export's datasheet records it); :meth:`from_json` reads it."""
+        out: dict[str, Any] = {
+            "brand": self.brand,
+            "since": self.since.isoformat() if self.since is not None else None,
+            "until": self.until.isoformat() if self.until is not None else None,
+            "roles": list(self.roles),
+        }
+        for field in dataclasses.fields(MentionFilters):
+            value = getattr(self.filters, field.name)
+            out[field.name] = list(value) if isinstance(value, tuple) else value
+        out["model_version"] = self.model_version
+        out["complaint_threshold"] = self.complaint_threshold
+        return out
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> MentionSelection:
+        def when(key: str) -> datetime | None:
+            value = data.get(key)
+            return None if value is None else datetime.fromisoformat(value)
+
+        given: dict[str, Any] = {
+            f.name: tuple(data[f.name]) if isinstance(data[f.name], list) else data[f.name]
+            for f in dataclasses.fields(MentionFilters)
+            if f.name in data
+        }
+        filters = MentionFilters(**given)
+        threshold = data.get("complaint_threshold")
+        return cls(
+            brand=str(data["brand"]),
+            since=when("since"),
+            until=when("until"),
+            roles=tuple(data.get("roles") or ("brand",)),
+            filters=filters,
+            model_version=data.get("model_version"),
+            complaint_threshold=None if threshold is None else float(threshold),
+        )
 
 
 @dataclasses.dataclass(frozen=True, slots=True)

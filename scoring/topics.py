@@ -27,6 +27,7 @@ from typing import Any
 import numpy as np
 from sqlalchemy import Connection, Engine
 
+from config.scoring import ScoringSettings, TopicSettings
 from config.settings import Settings
 from scoring.queries import (
     BrandScope,
@@ -36,7 +37,6 @@ from scoring.queries import (
     engagement_expr,
 )
 from scoring.records import NO_FILTERS, ComplaintTopic, MentionFilters, Period
-from scoring.settings import ScoringSettings, TopicSettings
 
 __all__ = [
     "Embedder",

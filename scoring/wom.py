@@ -13,6 +13,7 @@ from datetime import date
 
 from sqlalchemy import Connection, Engine, func, select
 
+from config.scoring import ScoringSettings
 from config.settings import Settings
 from scoring import metrics
 from scoring.overview import buckets
@@ -36,7 +37,6 @@ from scoring.records import (
     Period,
     WordOfMouth,
 )
-from scoring.settings import ScoringSettings
 
 __all__ = ["word_of_mouth"]
 

@@ -33,11 +33,14 @@ __all__ = [
     "alerts",
     "cursors",
     "labels",
+    "login_failures",
     "matches",
     "mentions",
     "meta",
     "metadata",
     "runs",
+    "tombstones",
+    "users",
 ]
 
 
@@ -165,7 +168,11 @@ runs = Table(
     Column("waited_seconds", Float, nullable=False, default=0.0),
     Column("replay", Boolean, nullable=False, default=False),
     Column("message", Text),
+    # 0003_workers: the process that owns a running run, and when it last showed it was alive
+    Column("worker", String(200)),
+    Column("heartbeat_at", UTCDateTime),
     Index("ix_runs_source_started_at", "source", "started_at"),
+    Index("ix_runs_status_heartbeat_at", "status", "heartbeat_at"),
 )
 
 alerts = Table(
@@ -201,4 +208,34 @@ meta = Table(
     metadata,
     Column("key", String(100), primary_key=True),
     Column("value", Text, nullable=False),
+)
+
+# --- 0004_privacy: who may read the dashboard, and whom the store must forget -----------
+
+users = Table(
+    "users",
+    metadata,
+    Column("username", String(200), primary_key=True),
+    Column("password_hash", Text, nullable=False),  # argon2id, never the password
+    Column("role", String(16), nullable=False),  # viewer, editor, admin
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("updated_at", UTCDateTime, nullable=False),
+)
+
+login_failures = Table(
+    "login_failures",
+    metadata,
+    Column("id", Id, primary_key=True, autoincrement=True),
+    Column("username", String(200), nullable=False),  # as typed: unknown names count too
+    Column("failed_at", UTCDateTime, nullable=False),
+    Index("ix_login_failures_username_failed_at", "username", "failed_at"),
+)
+
+tombstones = Table(
+    "tombstones",
+    metadata,
+    # 'author': digest of "<source>:<handle>"; 'mention': digest of "<source>:<external_id>"
+    Column("kind", String(16), primary_key=True),
+    Column("digest", String(64), primary_key=True),  # keyed hash: no handle in clear
+    Column("forgotten_at", UTCDateTime, nullable=False),
 )

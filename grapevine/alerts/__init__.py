@@ -11,9 +11,9 @@ channel); the second sends what is due. A crash between them loses nothing.
 
 from __future__ import annotations
 
+from config.alerts import AlertsSettings
 from grapevine.alerts.channels import DeliveryError, Transports
 from grapevine.alerts.check import CheckSummary, Fired, Quiet, run_alert_check
-from grapevine.alerts.config import AlertsSettings, alerts_settings
 from grapevine.alerts.deliver import DeliveryResult, deliver_pending
 from grapevine.alerts.outbox import AlertRecord, DeliveryRecord, list_alerts
 
@@ -27,7 +27,6 @@ __all__ = [
     "Fired",
     "Quiet",
     "Transports",
-    "alerts_settings",
     "deliver_pending",
     "list_alerts",
     "run_alert_check",

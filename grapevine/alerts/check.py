@@ -20,8 +20,7 @@ from urllib.parse import quote
 from sqlalchemy import Connection
 
 from config import Settings
-from grapevine.alerts import outbox, queries, rules
-from grapevine.alerts.config import (
+from config.alerts import (
     AlertsSettings,
     AnyRule,
     ComplaintRule,
@@ -29,11 +28,10 @@ from grapevine.alerts.config import (
     KeywordRule,
     NegativeSwingRule,
     VolumeSpikeRule,
-    alerts_settings,
 )
+from grapevine.alerts import outbox, queries, rules
 from grapevine.alerts.digest import fire_digest_if_due
 from scoring import Hotspot, Period, ScoringSettings, community_hotspots, resolve_model_version
-from scoring import scoring_settings as load_scoring
 from storage import Store
 
 __all__ = ["CheckSummary", "Fired", "Quiet", "run_alert_check"]
@@ -384,10 +382,10 @@ def run_alert_check(
 ) -> CheckSummary:
     """Evaluate every enabled rule (of ``brands``, default all) at ``now`` and fire what
     crossed a threshold; fire the daily digest when it is due. Nothing is sent here."""
-    cfg = alerts_settings(settings)
+    cfg = settings.alerts
     if not cfg.enabled:
         return CheckSummary((), ())
-    scoring = load_scoring(settings)
+    scoring = settings.scoring
     wanted = {b.casefold() for b in brands} if brands else None
     fired: list[Fired] = []
     quiet: list[Quiet] = []

@@ -16,12 +16,13 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from config import ConfigError, Settings, redact
+from config import Settings, redact
+from config.alerts import AlertsSettings
 from grapevine.alerts.channels import DeliveryError, Transports, send
 from grapevine.alerts.check import run_alert_check
-from grapevine.alerts.config import AlertsSettings, alerts_settings
 from grapevine.alerts.deliver import deliver_pending
 from grapevine.alerts.outbox import list_alerts
+from grapevine.runtime import load_settings, open_settings_store, setup_logging
 from storage import Store
 
 __all__ = ["alerts_app", "sample_payload"]
@@ -40,20 +41,12 @@ _COLOURS = {"delivered": "green", "pending": "yellow", "failed": "red"}
 
 
 def _load(config: Path | None, database_url: str | None) -> tuple[Settings, AlertsSettings]:
-    from grapevine.cli import _setup_logging, load_settings  # the CLI imports us: import late
-
-    _setup_logging()
+    setup_logging()
     settings = load_settings(config, database_url)
-    try:
-        return settings, alerts_settings(settings)
-    except ConfigError as exc:
-        err.print(f"[bold red]Configuration error[/]\n{exc}")
-        raise typer.Exit(2) from None
+    return settings, settings.alerts
 
 
 def _store(settings: Settings) -> Store:
-    from grapevine.cli import open_settings_store
-
     return open_settings_store(settings)
 
 

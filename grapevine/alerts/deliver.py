@@ -16,9 +16,9 @@ from datetime import datetime
 import httpx
 
 from config import Settings, redact
+from config.alerts import EmailChannel, SlackChannel, WebhookChannel
 from grapevine.alerts import outbox
 from grapevine.alerts.channels import DeliveryError, Transports, send
-from grapevine.alerts.config import EmailChannel, SlackChannel, WebhookChannel, alerts_settings
 from storage import Store
 
 __all__ = ["DeliveryResult", "deliver_pending"]
@@ -71,7 +71,7 @@ def deliver_pending(
     Safe to run from several processes: a delivery is claimed before it is sent. Never
     raises for a delivery's failure — that is recorded on the delivery and logged.
     """
-    cfg = alerts_settings(settings)
+    cfg = settings.alerts
     retry = cfg.retry
     transports = transports or Transports()
     claimed = outbox.claim_due(
@@ -99,7 +99,7 @@ def deliver_pending(
                 status = outbox.mark_failed_attempt(
                     store,
                     item.delivery_id,
-                    error=str(error),
+                    error=redact(str(error)),
                     attempts=retry.max_attempts if error.permanent else item.attempts,
                     max_attempts=retry.max_attempts,
                     retry_at=now + delay,
@@ -112,8 +112,10 @@ def deliver_pending(
                     redact(str(error)),
                     "; giving up" if status == outbox.FAILED else f"; retrying in {delay}",
                 )
-                results.append(
-                    DeliveryResult(item.alert.id, item.channel, status, item.attempts, str(error))
+                results.append(  # receivers echo URLs and tokens in error bodies: masked
+                    DeliveryResult(
+                        item.alert.id, item.channel, status, item.attempts, redact(str(error))
+                    )
                 )
             else:
                 outbox.mark_delivered(store, item.delivery_id, now=now)

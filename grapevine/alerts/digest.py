@@ -11,8 +11,8 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from config import Settings
+from config.alerts import AlertsSettings
 from grapevine.alerts import outbox
-from grapevine.alerts.config import AlertsSettings
 from scoring import Period, brand_overview
 from storage import Store
 

@@ -1,8 +1,9 @@
 """The store reads the rules need: counts per window, complaint candidates, examples.
 
-They use :class:`scoring.queries.BrandScope`, so "a brand's mentions in a period" (brand-
-query matches, deleted mentions dropped, the chosen model version's labels) means exactly
-what it means on the dashboard. Everything returned is a number or a small record.
+They select through :class:`scoring.queries.BrandScope`, the one builder of "which
+mentions", so "a brand's mentions in a period" (brand-query matches, deleted mentions
+dropped, the chosen model version's labels, a sentiment filter) means exactly what it means
+on the dashboard and in the export. Everything returned is a number or a small record.
 """
 
 from __future__ import annotations
@@ -14,9 +15,9 @@ from typing import Any
 from sqlalchemy import Connection, case, func, select
 
 from config import Brand
+from core.query import Query
 from grapevine.alerts.rules import ComplaintCandidate, SentimentCounts
-from grapevine.query import Query
-from scoring import MentionFilters, Period, ScoringSettings
+from scoring import NO_FILTERS, MentionFilters, Period, ScoringSettings
 from scoring.complaints import complaint_rows, first_replies, own_posts
 from scoring.queries import BrandScope, engagement_expr
 from storage import schema
@@ -62,9 +63,16 @@ class Example:
         }
 
 
-def _scope(brand: str, period: Period, version: str | None, **kw: Any) -> BrandScope:
-    roles = kw.pop("roles", ("brand",))
-    return BrandScope([brand], roles, period, MentionFilters(), version, **kw)
+def _scope(
+    brand: str,
+    period: Period,
+    version: str | None,
+    *,
+    roles: tuple[str, ...] = ("brand",),
+    filters: MentionFilters = NO_FILTERS,
+    organic_for: str | None = None,
+) -> BrandScope:
+    return BrandScope([brand], roles, period, filters, version, organic_for=organic_for)
 
 
 def volume_windows(conn: Connection, brand: str, *, end: datetime, days: int) -> list[int]:
@@ -131,9 +139,8 @@ def examples(
     """The most engaged brand mentions of ``period`` (optionally of one sentiment)."""
     if limit <= 0:
         return []
-    stmt = _scope(brand, period, version).select(*_EXAMPLE_COLUMNS)
-    if sentiment is not None:
-        stmt = stmt.where(L.c.sentiment == sentiment)
+    filters = NO_FILTERS if sentiment is None else MentionFilters(sentiments=(sentiment,))
+    stmt = _scope(brand, period, version, filters=filters).select(*_EXAMPLE_COLUMNS)
     stmt = stmt.order_by(engagement_expr(scoring).desc(), M.c.created_at.desc(), M.c.id).limit(
         limit
     )
@@ -165,7 +172,7 @@ def complaint_candidates(
         return []
     replied = first_replies(
         [(r.key, r.created_at) for r in rows],
-        own_posts(conn, brand.name, MentionFilters(), period.start),
+        own_posts(conn, brand.name, NO_FILTERS, period.start),
     )
     shown: dict[int, Example] = {}
     ids = [r.mention_id for r in rows]
@@ -203,8 +210,7 @@ def keyword_hits(
     roles = ("brand", "category") if include_category else ("brand",)
     stmt = (
         _scope(brand, period, None, roles=roles)
-        .select(*_EXAMPLE_COLUMNS)
-        .distinct()
+        .mentions(*_EXAMPLE_COLUMNS)
         .order_by(M.c.created_at, M.c.id)
     )
     hits: list[Example] = []

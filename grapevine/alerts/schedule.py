@@ -1,4 +1,4 @@
-"""The two scheduler jobs the alerts area needs, for ``grapevine.scheduler.area_jobs``.
+"""The two scheduler jobs the alerts area needs, for the scheduler (through :mod:`grapevine.alerts.area`).
 
 The rule check runs every ``[alerts] every`` (hourly: the spike rule compares 24 h
 windows); the outbox is drained every ``deliver_every`` (a minute), so a retry's backoff is
@@ -13,9 +13,8 @@ from datetime import UTC, datetime
 
 from config import Settings
 from grapevine.alerts.check import run_alert_check
-from grapevine.alerts.config import alerts_settings
 from grapevine.alerts.deliver import deliver_pending
-from grapevine.scheduler import AreaJob
+from grapevine.areas import ScheduledJob
 from storage import Store
 
 __all__ = ["alert_jobs"]
@@ -27,14 +26,16 @@ def _utcnow() -> datetime:
 
 def alert_jobs(
     settings: Settings, store: Store, *, clock: Callable[[], datetime] = _utcnow
-) -> list[AreaJob]:
+) -> list[ScheduledJob]:
     """``alerts-check`` and ``alerts-deliver``, or nothing when ``[alerts] enabled = false``."""
-    cfg = alerts_settings(settings)
+    cfg = settings.alerts
     if not cfg.enabled:
         return []
     return [
-        AreaJob("alerts-check", cfg.every, lambda: run_alert_check(store, settings, now=clock())),
-        AreaJob(
+        ScheduledJob(
+            "alerts-check", cfg.every, lambda: run_alert_check(store, settings, now=clock())
+        ),
+        ScheduledJob(
             "alerts-deliver",
             cfg.deliver_every,
             lambda: deliver_pending(store, settings, now=clock()),

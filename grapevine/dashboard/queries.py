@@ -17,17 +17,23 @@ from sqlalchemy import (
     ColumnElement,
     Connection,
     Engine,
-    Select,
-    and_,
-    false,
     func,
     inspect,
     literal,
     select,
 )
 
+from config.scoring import ScoringSettings
 from grapevine.dashboard.filters import Filters
-from scoring.queries import ComplaintFilter, mention_filter_clauses, resolve_model_version
+from scoring.health import next_run
+from scoring.queries import BrandScope, language_expr, resolve_model_version
+from scoring.records import (
+    ROLES,
+    ComplaintFilter,
+    MentionFilters,
+    MentionSelection,
+    Period,
+)
 from storage import schema
 
 __all__ = [
@@ -82,6 +88,17 @@ def newest_mention_day(conn: Connection, brand: str) -> date | None:
     return newest.date() if isinstance(newest, datetime) else None
 
 
+def _sidebar_scope(filters: Filters, roles: Sequence[str], model_version: str | None) -> BrandScope:
+    """The sidebar's brand, period and sources (not its languages: the option lists offer them)."""
+    return BrandScope(
+        [filters.brand],
+        roles,
+        Period.days(filters.first_day, filters.last_day),
+        MentionFilters(sources=filters.sources),
+        model_version,
+    )
+
+
 def languages(conn: Connection, filters: Filters, model_version: str | None) -> list[str]:
     """The languages of the brand's mentions in the period (and sources), most used first.
 
@@ -89,49 +106,40 @@ def languages(conn: Connection, filters: Filters, model_version: str | None) -> 
     rule scoring filters by. Scoped to the selection rather than the whole store, because
     a scan of every label would cost seconds on a large store.
     """
-    lab = _l.alias("lab")
-    lang = _language(lab.c.language)
+    lang = language_expr()
     stmt = (
-        select(lang)
-        .select_from(_from(lab, model_version).join(_x, _x.c.mention_id == _m.c.id))
-        .where(
-            _x.c.brand == filters.brand,
-            _x.c.role == "brand",
-            _x.c.created_at >= filters.start,
-            _x.c.created_at < filters.end,
-            lang.is_not(None),
-        )
+        _sidebar_scope(filters, ("brand",), model_version)
+        .select(lang)
+        .where(lang.is_not(None))
         .group_by(lang)
         .order_by(func.count().desc())
     )
-    if filters.sources:
-        stmt = stmt.where(_m.c.source.in_(filters.sources))
     return [str(v) for (v,) in conn.execute(stmt)]
 
 
 def communities(conn: Connection, filters: Filters) -> list[str]:
     """Communities the brand was mentioned in during the period (for the Mentions filter)."""
-    ids = _matched_ids(filters, ("brand", "category", "own"))
     stmt = (
-        select(_m.c.community)
-        .where(_m.c.id.in_(ids), _m.c.community.is_not(None))
+        _sidebar_scope(filters, ROLES, None)
+        .mentions(_m.c.community)
+        .where(_m.c.community.is_not(None))
         .group_by(_m.c.community)
         .order_by(func.count().desc())
         .limit(500)
     )
-    if filters.sources:
-        stmt = stmt.where(_m.c.source.in_(filters.sources))
     return [str(c) for (c,) in conn.execute(stmt)]
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
 class MentionQuery:
-    """The Mentions page's filters on top of the sidebar's.
+    """The Mentions page's filters on top of the sidebar's; :attr:`selection` is the one
+    filter object its list, its download and its ``grapevine export`` command all use.
 
     ``text`` is a plain search: every word must appear in the title or the body (case
     insensitive). ``roles`` chooses brand mentions, category-only talk, and/or mentions by
     the brand's own accounts. A complaint is a label with complaint probability at or above
-    ``complaint_threshold`` (the scoring layer's definition, passed in by the caller).
+    ``complaint_threshold``: the page passes ``settings.scoring.complaint_threshold``; None
+    leaves it to the ``scoring`` settings the query functions are given.
     """
 
     filters: Filters
@@ -140,9 +148,34 @@ class MentionQuery:
     sentiments: tuple[str, ...] = ()
     qualities: tuple[str, ...] = ()
     complaint: ComplaintFilter = "any"
-    complaint_threshold: float = 0.5
+    complaint_threshold: float | None = None
     communities: tuple[str, ...] = ()
     model_version: str | None = None
+
+    @property
+    def selection(self) -> MentionSelection:
+        """The page's mentions as a :class:`scoring.MentionSelection`.
+
+        The threshold travels only with a complaint filter, the one place it decides rows.
+        """
+        f = self.filters
+        return MentionSelection(
+            brand=f.brand,
+            since=f.start,
+            until=f.end,
+            roles=self.roles,
+            filters=MentionFilters(
+                sources=f.sources,
+                languages=f.languages,
+                communities=self.communities,
+                text=self.text,
+                sentiments=self.sentiments,
+                qualities=self.qualities,
+                complaint=self.complaint,
+            ),
+            model_version=self.model_version,
+            complaint_threshold=self.complaint_threshold if self.complaint != "any" else None,
+        )
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
@@ -166,54 +199,16 @@ class MentionRow:
     comments: int | None
 
 
-def _matched_ids(filters: Filters, roles: Sequence[str]) -> Select[Any]:
-    """Ids of mentions matched to the brand in the period; the index on matches serves it."""
-    return select(_x.c.mention_id).where(
-        _x.c.brand == filters.brand,
-        _x.c.role.in_(tuple(roles)),
-        _x.c.created_at >= filters.start,
-        _x.c.created_at < filters.end,
-    )
+def _scope(query: MentionQuery, scoring: ScoringSettings | None) -> BrandScope:
+    """The page's selection as SQL, read with the labels of the version the page shows."""
+    return BrandScope.of(query.selection, query.model_version, scoring or ScoringSettings())
 
 
-def _language(label_language: Any) -> ColumnElement[Any]:
-    return func.coalesce(label_language, _m.c.language)
-
-
-def _where(query: MentionQuery) -> tuple[list[ColumnElement[bool]], Any]:
-    """The WHERE clauses and the labels alias they (and the select) join."""
-    f = query.filters
-    lab = _l.alias("lab")
-    clauses: list[ColumnElement[bool]] = [
-        _m.c.id.in_(_matched_ids(f, query.roles or ("brand",))),
-        _m.c.deleted == false(),
-        _m.c.created_at >= f.start,
-        _m.c.created_at < f.end,
-    ]
-    clauses += mention_filter_clauses(
-        lab,
-        sources=f.sources,
-        languages=f.languages,
-        communities=query.communities,
-        text=query.text,
-        sentiments=query.sentiments,
-        qualities=query.qualities,
-        complaint=query.complaint,
-        complaint_threshold=query.complaint_threshold,
-    )
-    return clauses, lab
-
-
-def _from(lab: Any, model_version: str | None) -> Any:
-    version = literal(model_version) if model_version is not None else literal("")
-    return _m.outerjoin(lab, and_(lab.c.mention_id == _m.c.id, lab.c.model_version == version))
-
-
-def count_mentions(conn: Connection, query: MentionQuery) -> int:
+def count_mentions(
+    conn: Connection, query: MentionQuery, scoring: ScoringSettings | None = None
+) -> int:
     """How many mentions the Mentions page's filters select (for the pager)."""
-    clauses, lab = _where(query)
-    stmt = select(func.count()).select_from(_from(lab, query.model_version)).where(*clauses)
-    return int(conn.execute(stmt).scalar_one())
+    return int(conn.execute(_scope(query, scoring).mentions(func.count())).scalar_one())
 
 
 def _row_columns(language: Any, sentiment: Any, complaint: Any, quality: Any) -> tuple[Any, ...]:
@@ -239,17 +234,18 @@ def _row_columns(language: Any, sentiment: Any, complaint: Any, quality: Any) ->
 
 
 def search_mentions(
-    conn: Connection, query: MentionQuery, *, offset: int = 0, limit: int = 50
+    conn: Connection,
+    query: MentionQuery,
+    *,
+    offset: int = 0,
+    limit: int = 50,
+    scoring: ScoringSettings | None = None,
 ) -> list[MentionRow]:
     """One page of the selected mentions, newest first."""
-    clauses, lab = _where(query)
-    columns = _row_columns(
-        _language(lab.c.language), lab.c.sentiment, lab.c.complaint, lab.c.quality
-    )
+    columns = _row_columns(language_expr(), _l.c.sentiment, _l.c.complaint, _l.c.quality)
     stmt = (
-        select(*columns)
-        .select_from(_from(lab, query.model_version))
-        .where(*clauses)
+        _scope(query, scoring)
+        .mentions(*columns)
         .order_by(_m.c.created_at.desc(), _m.c.id.desc())
         .offset(max(offset, 0))
         .limit(limit)
@@ -368,14 +364,7 @@ def source_health(
                 waited_seconds_last_day=float(day[name].waited) if name in day else 0.0,
                 last_error=str(err.message) if err is not None else None,
                 last_error_at=err.started_at if err is not None else None,
-                next_run=(
-                    last_run + every
-                    if last_run is not None
-                    and every is not None
-                    and cfg is not None
-                    and cfg.enabled
-                    else None
-                ),
+                next_run=next_run(last_run, every, cfg is not None and cfg.enabled),
                 stored_mentions=totals.get(name, 0),
             )
         )

@@ -50,7 +50,7 @@ def mention_filters(filters: Filters) -> scoring.MentionFilters:
 
 def complaint_threshold(settings: Settings) -> float:
     """The complaint probability at or above which a mention is a complaint."""
-    return scoring.scoring_settings(settings).complaint_threshold
+    return settings.scoring.complaint_threshold
 
 
 _R = TypeVar("_R")

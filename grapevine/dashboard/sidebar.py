@@ -13,9 +13,9 @@ from datetime import UTC, date, datetime
 import streamlit as st
 
 from config import ConfigError, Settings, load_config, redact
-from grapevine.dashboard import cached
+from config.app import AppSettings
+from grapevine.dashboard import auth, cached
 from grapevine.dashboard.filters import Filters, default_period
-from grapevine.dashboard.settings import AppSettings, app_settings
 from storage import database_url_for_display
 
 __all__ = ["Context", "current_context", "render_sidebar", "require_filters"]
@@ -83,7 +83,7 @@ def render_sidebar() -> Context:
     when the configuration or the store cannot be used yet."""
     try:
         settings = load_config()
-        app = app_settings(settings)
+        app = settings.app
     except ConfigError as exc:
         st.error("Grapevine cannot read its configuration.")
         st.code(redact(str(exc)), language=None)
@@ -101,6 +101,7 @@ def render_sidebar() -> Context:
         )
         st.stop()
     st.sidebar.caption(f"Store: `{database_url_for_display(url)}`")
+    auth.render_account(st.sidebar)  # who is signed in, and the logout button
     if not settings.brands and not settings.competitors:
         return _remember(Context(settings, app, url, None))
     names = [b.name for b in settings.tracked]
@@ -144,6 +145,7 @@ def current_context() -> Context:
     then; a page file run on its own (``streamlit run grapevine/dashboard/pages/x.py``)
     draws the sidebar itself.
     """
+    auth.gate()  # a page script run on its own is guarded like the app
     ctx = st.session_state.get(_CONTEXT_KEY)
     return ctx if isinstance(ctx, Context) else render_sidebar()
 

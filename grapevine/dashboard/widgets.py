@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any, Literal
 
 import streamlit as st
@@ -9,7 +10,19 @@ import streamlit as st
 import scoring
 from grapevine.dashboard.format import number, signed
 
-__all__ = ["empty_period", "kpi"]
+__all__ = ["empty_period", "kpi", "plain"]
+
+#: Every ASCII punctuation mark: CommonMark lets any of them be backslash-escaped, and
+#: between them they start every Markdown construct, Streamlit's ``:red[…]``, ``:icon:``
+#: and ``$maths$`` directives, autolinks (``www.`` and ``http://``) and raw HTML.
+_MARKDOWN_PUNCTUATION = re.compile(r"([!-/:-@\[-`{-~])")
+
+
+def plain(text: object) -> str:
+    """``text`` for a Markdown sink (``st.caption``, ``st.markdown``, labels) that shows
+    it exactly as written: someone else's words — an author, a community, a topic's
+    terms — never become an image, a link or a heading. Line breaks become spaces."""
+    return _MARKDOWN_PUNCTUATION.sub(r"\\\1", " ".join(str(text).split()))
 
 
 def kpi(

@@ -18,9 +18,13 @@ from rich.progress import (
 )
 from rich.text import Text
 
+from config import ConfigError
 from grapevine.export.exporter import ExportOptions, count_rows, export_to_path
+from grapevine.export.pseudonym import MissingKeyError, installation_secret
 from grapevine.export.query import ComplaintFilter, ExportFilters, parse_when
 from grapevine.export.writers import FORMATS, Format
+from grapevine.runtime import console, load_settings, open_settings_store
+from scoring import MentionFilters
 
 __all__ = ["export_command"]
 
@@ -87,13 +91,32 @@ def export_command(
         list[str] | None,
         typer.Option(help="constructive, ordinary, low_effort, spam, toxic (repeatable)."),
     ] = None,
-    complaint: Annotated[bool, typer.Option("--complaint", help="Only complaints.")] = False,
+    complaint: Annotated[
+        bool | None,
+        typer.Option(
+            "--complaint/--no-complaint",
+            help="Only complaints, or only mentions that are not complaints (default: both).",
+            show_default=False,
+        ),
+    ] = None,
     complaint_threshold: Annotated[
-        float, typer.Option(help="Complaint probability that counts as a complaint.")
-    ] = 0.5,
+        float | None,
+        typer.Option(
+            min=0.0,
+            max=1.0,
+            help="Complaint probability that counts as a complaint "
+            "(default: [scoring] complaint_threshold).",
+        ),
+    ] = None,
     community: Annotated[
         list[str] | None, typer.Option(help="Only this community (repeatable).")
     ] = None,
+    text: Annotated[
+        str,
+        typer.Option(
+            "--text", "-t", help="Words that must all appear in the title or text (any case)."
+        ),
+    ] = "",
     role: Annotated[
         list[str] | None, typer.Option(help="brand, category and/or own (default: brand).")
     ] = None,
@@ -118,10 +141,11 @@ def export_command(
     ] = None,
 ) -> None:
     """Export a brand's mentions with their labels for research: CSV, Parquet or JSONL,
-    authors pseudonymised, with a datasheet beside the file."""
-    from config import ConfigError
-    from grapevine.cli import console, load_settings, open_settings_store
+    authors pseudonymised, with a datasheet beside the file.
 
+    The filters are the app's Mentions page's, flag for flag: the page's "export command
+    for the same filters" is :func:`grapevine.export.export_arguments` of its selection.
+    """
     fmt = _format(format_, out)
     settings = load_settings(config, database_url)
     try:
@@ -129,30 +153,46 @@ def export_command(
     except (ConfigError, KeyError, ValueError) as exc:
         console.print(f"[bold red]{exc}[/]")
         raise typer.Exit(2) from None
-    kind: ComplaintFilter = "complaints" if complaint else "any"
+    kinds: dict[bool | None, ComplaintFilter] = {
+        None: "any",
+        True: "complaints",
+        False: "not complaints",
+    }
+    kind = kinds[complaint]
     try:
         filters = ExportFilters(
             brand=configured.name,
             since=_when(since, end=False, flag="--since"),
             until=_when(until, end=True, flag="--until"),
-            sources=tuple(source or ()),
-            languages=tuple(language or ()),
-            sentiments=tuple(sentiment or ()),
-            qualities=tuple(quality or ()),
-            complaint=kind,
-            complaint_threshold=complaint_threshold,
             roles=tuple(role or ("brand",)),
-            communities=tuple(community or ()),
+            filters=MentionFilters(
+                sources=tuple(source or ()),
+                languages=tuple(language or ()),
+                communities=tuple(community or ()),
+                text=text,
+                sentiments=tuple(sentiment or ()),
+                qualities=tuple(quality or ()),
+                complaint=kind,
+            ),
             model_version=model_version,
+            complaint_threshold=complaint_threshold,
         )
         options = ExportOptions(
-            include_authors=include_authors, include_raw=include_raw, brand=configured
+            include_authors=include_authors,
+            include_raw=include_raw,
+            brand=configured,
+            scoring=settings.scoring,
         )
     except ValueError as exc:
         console.print(f"[bold red]{exc}[/]")
         raise typer.Exit(2) from None
     store = open_settings_store(settings)
-    total = count_rows(store, filters)
+    try:
+        installation_secret(store)  # before any file is written: init creates the key
+    except MissingKeyError as exc:
+        console.print(f"[bold red]Cannot pseudonymise:[/] {exc}")
+        raise typer.Exit(2) from None
+    total = count_rows(store, filters, settings.scoring)
     with Progress(
         TextColumn("[bold]exporting"),
         BarColumn(),

@@ -25,7 +25,7 @@ from typing import Any, BinaryIO
 import grapevine
 from grapevine.export.columns import COLUMNS, Column, columns_for
 from grapevine.export.datasheet import Datasheet, Tally
-from grapevine.export.pseudonym import Pseudonymiser, ensure_installation_secret
+from grapevine.export.pseudonym import Pseudonymiser, installation_secret
 from grapevine.export.query import (
     ExportFilters,
     count_select,
@@ -33,6 +33,7 @@ from grapevine.export.query import (
     mention_select,
 )
 from grapevine.export.writers import Format, open_writer
+from scoring import ScoringSettings
 from storage import Store
 
 __all__ = [
@@ -67,12 +68,16 @@ class ExportOptions:
     recorded in the datasheet). ``include_raw`` adds the source's original payload; it
     holds identifiers no scrubber can reliably find, so it requires ``include_authors``.
     ``brand`` is the configured brand (for its query in the datasheet) when known.
+    ``scoring`` is the ``[scoring]`` section (``settings.scoring``): its complaint threshold
+    is what the complaint filter and the datasheet's complaint count use, unless the filters
+    override it; the default is the section's documented defaults.
     """
 
     include_authors: bool = False
     include_raw: bool = False
     chunk_size: int = 5_000
     brand: Any = None  # config.settings.Brand; Any keeps this module free of config
+    scoring: ScoringSettings = dataclasses.field(default_factory=ScoringSettings)
 
     def __post_init__(self) -> None:
         if self.include_raw and not self.include_authors:
@@ -117,11 +122,19 @@ def _resolve_version(store: Store, filters: ExportFilters) -> str | None:
         return current_model_version(conn)
 
 
-def count_rows(store: Store, filters: ExportFilters) -> int:
+def count_rows(store: Store, filters: ExportFilters, scoring: ScoringSettings | None = None) -> int:
     """How many rows the export will hold (the progress bar's total)."""
     version = _resolve_version(store, filters)
+    stmt = count_select(filters, version, scoring or ScoringSettings())
     with store.engine.connect() as conn:
-        return int(conn.execute(count_select(filters, version)).scalar_one())
+        return int(conn.execute(stmt).scalar_one())
+
+
+def _threshold(filters: ExportFilters, options: ExportOptions) -> float:
+    """The complaint threshold in force: the filters' override, else ``[scoring]``'s."""
+    if filters.complaint_threshold is not None:
+        return filters.complaint_threshold
+    return options.scoring.complaint_threshold
 
 
 def _pseudonymise(row: list[Any], pseudo: Pseudonymiser) -> None:
@@ -141,13 +154,13 @@ def _stream(
     options: ExportOptions,
     progress: Progress | None,
 ) -> tuple[Tally, str | None, Pseudonymiser, tuple[Column, ...]]:
-    secret = ensure_installation_secret(store)
+    secret = installation_secret(store)  # read only: `grapevine init` creates it
     pseudo = Pseudonymiser(secret)
     version = _resolve_version(store, filters)
     columns = columns_for(options.include_raw)
-    tally = Tally(complaint_threshold=filters.complaint_threshold)
+    tally = Tally(complaint_threshold=_threshold(filters, options))
     writer = open_writer(fmt, sink, columns)
-    stmt = mention_select(filters, version, include_raw=options.include_raw)
+    stmt = mention_select(filters, version, options.scoring, include_raw=options.include_raw)
     raw_at = len(COLUMNS)
     with store.engine.connect() as conn:
         result = conn.execution_options(stream_results=True, yield_per=options.chunk_size).execute(

@@ -1,4 +1,6 @@
-"""Which mentions an export holds: the filters and the SQLAlchemy Core select.
+"""Which mentions an export holds: a :class:`scoring.MentionSelection` (the object the
+app's Mentions page lists and :func:`export_arguments` spells as ``grapevine export``
+flags), selected by :class:`scoring.queries.BrandScope`, the builder every face shares.
 
 The select is read in chunks (``stream_results`` + ``yield_per``), so an export of
 millions of rows never holds more than one chunk in memory. It runs the same on SQLite
@@ -7,23 +9,14 @@ and PostgreSQL. Deleted mentions (removed upstream) are never exported.
 
 from __future__ import annotations
 
-import dataclasses
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
-from sqlalchemy import (
-    ColumnElement,
-    Connection,
-    Select,
-    and_,
-    exists,
-    false,
-    func,
-    literal,
-    select,
-)
+from sqlalchemy import Connection, Select, exists, func
 
-from scoring.queries import ComplaintFilter, mention_filter_clauses, resolve_model_version
+from scoring import ScoringSettings
+from scoring.queries import BrandScope, resolve_model_version
+from scoring.records import ComplaintFilter, MentionSelection
 from storage import schema
 
 __all__ = [
@@ -31,6 +24,7 @@ __all__ = [
     "ExportFilters",
     "count_select",
     "current_model_version",
+    "export_arguments",
     "mention_select",
     "parse_when",
 ]
@@ -39,68 +33,9 @@ _m = schema.mentions
 _x = schema.matches
 _l = schema.labels
 
-
-@dataclasses.dataclass(frozen=True, slots=True)
-class ExportFilters:
-    """What to export: a brand's mentions in ``[since, until)``, narrowed like the app's
-    Mentions page (sources, languages, labels, communities, words in the text).
-
-    Empty tuples mean *all*. ``roles`` picks brand mentions, category-only talk and/or
-    the brand's own posts (the ``matches`` roles). ``model_version`` None means the
-    current model (the newest label's), as in the app; mentions without a label for it
-    are exported with empty label columns unless a label filter excludes them.
-    """
-
-    brand: str
-    since: datetime | None = None
-    until: datetime | None = None
-    sources: tuple[str, ...] = ()
-    languages: tuple[str, ...] = ()
-    sentiments: tuple[str, ...] = ()
-    qualities: tuple[str, ...] = ()
-    complaint: ComplaintFilter = "any"
-    complaint_threshold: float = 0.5
-    roles: tuple[str, ...] = ("brand",)
-    communities: tuple[str, ...] = ()
-    text: str = ""
-    model_version: str | None = None
-
-    def __post_init__(self) -> None:
-        for name in ("since", "until"):
-            value = getattr(self, name)
-            if value is not None and value.tzinfo is None:
-                raise ValueError(f"{name} must be timezone-aware")
-        if self.since and self.until and self.until <= self.since:
-            raise ValueError("the period ends before it starts")
-
-    @classmethod
-    def from_mention_query(cls, query: Any) -> ExportFilters:
-        """The filters of the app's Mentions page (a ``dashboard.queries.MentionQuery``)."""
-        f = query.filters
-        return cls(
-            brand=f.brand,
-            since=f.start,
-            until=f.end,
-            sources=tuple(f.sources),
-            languages=tuple(f.languages),
-            sentiments=tuple(query.sentiments),
-            qualities=tuple(query.qualities),
-            complaint=query.complaint,
-            complaint_threshold=query.complaint_threshold,
-            roles=tuple(query.roles) or ("brand",),
-            communities=tuple(query.communities),
-            text=query.text,
-            model_version=query.model_version,
-        )
-
-    def to_json(self) -> dict[str, Any]:
-        out = dataclasses.asdict(self)
-        for name in ("since", "until"):
-            out[name] = out[name].isoformat() if out[name] is not None else None
-        for key, value in out.items():
-            if isinstance(value, tuple):
-                out[key] = list(value)
-        return out
+#: What to export is the one "which mentions" object the Mentions page and the metrics
+#: share (:class:`scoring.MentionSelection`); the name stays for the export's callers.
+ExportFilters = MentionSelection
 
 
 def parse_when(value: str, *, end: bool = False) -> datetime:
@@ -117,52 +52,68 @@ def parse_when(value: str, *, end: bool = False) -> datetime:
     return start + timedelta(days=1) if end else start
 
 
+def _format_when(when: datetime, *, end: bool) -> str:
+    """The inverse of :func:`parse_when`: a whole day as a date, any other instant in ISO."""
+    if when.astimezone(UTC).time() == time():
+        return (when - timedelta(days=1) if end else when).date().isoformat()
+    return when.isoformat()
+
+
+def export_arguments(selection: MentionSelection) -> list[str]:
+    """``selection`` as ``grapevine export`` arguments (without ``--out`` and ``--format``).
+
+    The command line parses them back into an equal :class:`MentionSelection`, so the
+    command the Mentions page offers exports exactly the rows the page lists. Filters at
+    their default ("all") are left out.
+    """
+    args = ["--brand", selection.brand]
+    if selection.since is not None:
+        args += ["--since", _format_when(selection.since, end=False)]
+    if selection.until is not None:
+        args += ["--until", _format_when(selection.until, end=True)]
+    if selection.roles != ("brand",):
+        args += [a for role in selection.roles for a in ("--role", role)]
+    f = selection.filters
+    for flag, values in (
+        ("--source", f.sources),
+        ("--language", f.languages),
+        ("--community", f.communities),
+        ("--sentiment", f.sentiments),
+        ("--quality", f.qualities),
+    ):
+        args += [a for value in values for a in (flag, value)]
+    if f.text:
+        args += ["--text", f.text]
+    if f.complaint == "complaints":
+        args.append("--complaint")
+    elif f.complaint == "not complaints":
+        args.append("--no-complaint")
+    if selection.complaint_threshold is not None:
+        args += ["--complaint-threshold", repr(selection.complaint_threshold)]
+    if selection.model_version is not None:
+        args += ["--model-version", selection.model_version]
+    return args
+
+
 def current_model_version(conn: Connection) -> str | None:
     """The model version of the most recent label: the one the app shows, so an export
     from the app and from the command line agree."""
     return resolve_model_version(conn, None)  # one rule, shared with scoring
 
 
-def _where(filters: ExportFilters, lab: Any) -> list[ColumnElement[bool]]:
-    matched = select(_x.c.mention_id).where(
-        _x.c.brand == filters.brand, _x.c.role.in_(filters.roles or ("brand",))
-    )
-    clauses: list[ColumnElement[bool]] = [_m.c.deleted == false()]
-    if filters.since is not None:
-        matched = matched.where(_x.c.created_at >= filters.since)
-        clauses.append(_m.c.created_at >= filters.since)
-    if filters.until is not None:
-        matched = matched.where(_x.c.created_at < filters.until)
-        clauses.append(_m.c.created_at < filters.until)
-    clauses.append(_m.c.id.in_(matched))
-    clauses += mention_filter_clauses(
-        lab,
-        sources=filters.sources,
-        languages=filters.languages,
-        communities=filters.communities,
-        text=filters.text,
-        sentiments=filters.sentiments,
-        qualities=filters.qualities,
-        complaint=filters.complaint,
-        complaint_threshold=filters.complaint_threshold,
-    )
-    return clauses
-
-
-def _joined(model_version: str | None) -> tuple[Any, Any]:
-    lab = _l.alias("lab")
-    version = literal(model_version if model_version is not None else "")
-    joined = _m.outerjoin(lab, and_(lab.c.mention_id == _m.c.id, lab.c.model_version == version))
-    return joined, lab
-
-
 def mention_select(
-    filters: ExportFilters, model_version: str | None, *, include_raw: bool = False
+    filters: MentionSelection,
+    model_version: str | None,
+    scoring: ScoringSettings,
+    *,
+    include_raw: bool = False,
 ) -> Select[Any]:
     """The export's rows, oldest first (a stable order: the same filters give the same
     file), with the columns of :data:`grapevine.export.columns.COLUMNS` in order plus
-    the raw payload when asked for."""
-    joined, lab = _joined(model_version)
+    the raw payload when asked for. ``scoring`` gives the complaint threshold unless the
+    selection overrides it."""
+    scope = BrandScope.of(filters, model_version, scoring)
+    lab = _l
     own = exists().where(
         _x.c.mention_id == _m.c.id, _x.c.brand == filters.brand, _x.c.role == "own"
     )
@@ -201,15 +152,11 @@ def mention_select(
     ]
     if include_raw:
         columns.append(_m.c.raw)
-    return (
-        select(*columns)
-        .select_from(joined)
-        .where(*_where(filters, lab))
-        .order_by(_m.c.created_at, _m.c.id)
-    )
+    return scope.mentions(*columns).order_by(_m.c.created_at, _m.c.id)
 
 
-def count_select(filters: ExportFilters, model_version: str | None) -> Select[Any]:
+def count_select(
+    filters: MentionSelection, model_version: str | None, scoring: ScoringSettings
+) -> Select[Any]:
     """How many rows :func:`mention_select` yields (for the progress bar's total)."""
-    joined, lab = _joined(model_version)
-    return select(func.count()).select_from(joined).where(*_where(filters, lab))
+    return BrandScope.of(filters, model_version, scoring).mentions(func.count())

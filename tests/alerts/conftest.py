@@ -26,8 +26,8 @@ from aiosmtpd.smtp import AuthResult, LoginPassword
 from sqlalchemy import insert
 
 from config import Settings
+from core.mention import Mention, MentionKind
 from grapevine.alerts.channels import Transports
-from grapevine.mention import Mention, MentionKind
 from storage import Match, Store, schema
 
 HERE = Path(__file__).parent

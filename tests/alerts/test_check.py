@@ -11,8 +11,8 @@ import pytest
 from sqlalchemy import func, select
 
 from config import Settings
+from core.mention import MentionKind
 from grapevine.alerts import list_alerts, run_alert_check
-from grapevine.mention import MentionKind
 from storage import Store, schema
 
 from .conftest import NOW, Seeder

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 from typer.testing import CliRunner
 
@@ -89,13 +90,15 @@ def test_test_command_reports_failure_without_the_secret(
     assert "No channel named 'pager'" in out
 
 
-def test_no_secret_in_a_wrong_config_error(
-    alert_settings: Callable[..., Settings],
-) -> None:
-    settings = alert_settings(
-        extra='[alerts.channels.bad]\ntype = "slack"\nurl_env = "https://hooks.example/T0/SECRET"\n'
+def test_no_secret_in_a_wrong_config_error(tmp_path: Path) -> None:
+    path = tmp_path / "grapevine.toml"
+    path.write_text(
+        f'[store]\ndatabase_url = "sqlite:///{tmp_path / "g.db"}"\n'
+        '[[brands]]\nname = "Acme"\nquery = "acme"\n'
+        '[alerts.channels.bad]\ntype = "slack"\nurl_env = "https://hooks.example/T0/SECRET"\n',
+        encoding="utf-8",
     )
-    code, out = _cli(settings, "list")
-    assert code == 2
-    assert "NAME of an environment variable" in out.replace("\n", " ")
-    assert "SECRET" not in out
+    result = CliRunner().invoke(app, ["alerts", "list", "-c", str(path)])
+    assert result.exit_code == 2
+    assert "NAME of an environment variable" in result.output.replace("\n", " ")
+    assert "SECRET" not in result.output

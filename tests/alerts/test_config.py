@@ -9,8 +9,7 @@ from pathlib import Path
 import pytest
 
 from config import ConfigError, Settings, load_config
-from grapevine.alerts import alerts_settings
-from grapevine.alerts.config import ComplaintRule, RetrySettings
+from config.alerts import ComplaintRule, RetrySettings
 from storage import Store
 
 from .conftest import NOW
@@ -20,7 +19,7 @@ REPO = Path(__file__).resolve().parents[2]
 
 def test_shipped_config_validates() -> None:
     settings = load_config(REPO / "config" / "grapevine.toml", environ={})
-    cfg = alerts_settings(settings)
+    cfg = settings.alerts
     assert {r.kind for r in cfg.rules} == {
         "volume_spike",
         "negative_swing",
@@ -35,9 +34,7 @@ def test_shipped_config_validates() -> None:
 def test_defaults_and_intervals(
     alert_settings: Callable[..., Settings],
 ) -> None:
-    cfg = alerts_settings(
-        alert_settings('[[alerts.rules]]\nbrand = "Acme"\nkind = "unanswered_complaint"\n')
-    )
+    cfg = alert_settings('[[alerts.rules]]\nbrand = "Acme"\nkind = "unanswered_complaint"\n').alerts
     [rule] = cfg.rules
     assert isinstance(rule, ComplaintRule)
     assert rule.cooldown == timedelta(hours=1)
@@ -77,7 +74,7 @@ def test_refused_with_a_readable_message(
     alert_settings: Callable[..., Settings], extra: str, message: str
 ) -> None:
     with pytest.raises(ConfigError) as caught:
-        alerts_settings(alert_settings(extra=extra))
+        alert_settings(extra=extra)
     assert message in str(caught.value)
     assert "hooks.slack.com" not in str(caught.value)  # a pasted secret is not echoed back
 
@@ -99,4 +96,5 @@ def test_scheduler_jobs(alert_settings: Callable[..., Settings], store: Store) -
     assert jobs["alerts-check"].func().quiet[0].reason == "no data"
     assert jobs["alerts-deliver"].func() == []
     off = alert_settings(extra="")
-    assert alert_jobs(off.model_copy(update={"alerts": {"enabled": False}}), store) == []
+    disabled = off.alerts.model_copy(update={"enabled": False})
+    assert alert_jobs(off.model_copy(update={"alerts": disabled}), store) == []

@@ -1,6 +1,6 @@
 """Start ``streamlit run app.py`` on loopback and photograph its pages in headless Chromium.
 
-Shared by the end-to-end test and ``benchmarks/screenshots.py`` (which writes the README's
+Shared by the end-to-end test and ``benchmarks/bench_screenshots.py`` (which writes the README's
 pictures to ``docs/screenshots/``). Chromium is Debian's package, driven by Playwright
 through ``executable_path``: nothing is downloaded.
 """

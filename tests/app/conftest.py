@@ -9,7 +9,7 @@ import pytest
 import streamlit as st
 
 from config import Settings
-from storage import open_store
+from storage import keys, open_store
 from tests.app.seed import CONFIG_EXTRA, seed
 
 APP = Path(__file__).resolve().parents[2] / "app.py"
@@ -32,6 +32,7 @@ def seeded(make_settings: Callable[..., Settings], monkeypatch: pytest.MonkeyPat
     assert settings.path is not None
     store = open_store(settings.store.database_url)
     seed(store, settings)
+    keys.create_key(settings.store.database_url)  # as `grapevine init` does
     store.engine.dispose()
     monkeypatch.setenv("GRAPEVINE_CONFIG", str(settings.path))
     monkeypatch.delenv("GRAPEVINE_DATABASE_URL", raising=False)

@@ -19,8 +19,8 @@ from typing import Any
 from sqlalchemy import insert
 
 from config import Settings
+from core.mention import Mention, MentionKind
 from grapevine.engine import BrandMatcher
-from grapevine.mention import Mention, MentionKind
 from storage import Store
 from storage.schema import labels, runs
 

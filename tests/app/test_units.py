@@ -6,11 +6,11 @@ from datetime import UTC, date, datetime, timedelta
 
 import pytest
 
-from config import Settings
+from config import Brand, Settings
+from config.app import AppSettings
 from grapevine.dashboard.filters import Filters, default_period
 from grapevine.dashboard.format import ago, number, signed, span
 from grapevine.dashboard.pages.mentions import safe_link
-from grapevine.dashboard.settings import AppSettings
 from grapevine.dashboard.sidebar import Context
 
 
@@ -60,6 +60,7 @@ def test_only_web_links_become_clickable(url: str | None, kept: bool) -> None:
 
 def test_the_store_url_is_shown_without_its_password() -> None:
     url = "postgresql+psycopg://grapevine:s3cret@db.internal/grapevine"
-    ctx = Context(Settings(), AppSettings(), url, None)
+    settings = Settings(brands=[Brand(name="Acme", query="acme")])
+    ctx = Context(settings, AppSettings(), url, None)
     assert "s3cret" not in ctx.display_url
     assert "db.internal" in ctx.display_url

@@ -130,9 +130,9 @@ def test_resume_sends_since_from_the_window() -> None:
     first = list(
         Bluesky().collect(session(Bluesky.replay_transport(""), "bluesky"), Search(["x"]), None)
     )
-    window = first[-1].cursor["windows"]["x"]
-    assert window["since"] is not None
-    assert window["until"] is None
+    stream = first[-1].cursor["windows"]["x"]
+    assert stream["head"] is not None  # the newest post stored: the next fresh sweep's since
+    assert stream["complete"]  # the recording's whole history was read
     transport = Faults(Bluesky.replay_transport(""))
     again = list(Bluesky().collect(session(transport, "bluesky"), Search(["x"]), first[-1].cursor))
     assert transport.requests[0].url.params["since"].startswith("2025-05-19T17:10:09")

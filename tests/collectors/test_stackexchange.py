@@ -70,13 +70,23 @@ def test_pages_through_the_window_and_resumes_from_fromdate() -> None:
     assert first.url.params["sort"] == "creation"
     assert "todate" not in first.url.params
     assert second.url.params["todate"] == str(_body()["items"][-1]["creation_date"])
-    window = pages[-1].cursor["windows"]["superuser|waymo"]
-    assert window["since"] == _body()["items"][0]["creation_date"]
-    assert window["until"] is None
+    stream = pages[-1].cursor["windows"]["superuser|waymo"]
+    assert stream["head"] == _body()["items"][0]["creation_date"]
+    assert stream["complete"] and stream["gaps"] == []
 
     resumed = _api(_body("search_advanced_empty.json"))
     _collect(resumed, cursor=pages[-1].cursor)
-    assert resumed.requests[0].url.params["fromdate"] == str(int(window["since"]) + 1)
+    assert resumed.requests[0].url.params["fromdate"] == str(int(stream["head"]) + 1)
+
+
+def test_a_list_title_is_a_skipped_record_not_text() -> None:
+    body = _body()
+    body["items"][0]["title"] = ["Waymo"]
+    pages = _collect(_api(body, _body("search_advanced_empty.json")))
+    stored = [m for p in pages for m in p.mentions]
+    assert all("['Waymo']" not in (m.title or "") for m in stored)
+    assert sum(p.skipped for p in pages) == 1
+    assert "title" in pages[0].errors[0] and "wrong type" in pages[0].errors[0]
 
 
 def test_the_backoff_field_delays_the_next_request() -> None:

@@ -7,12 +7,14 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 import pytest
 from sqlalchemy import insert
 
-from grapevine.mention import Mention
-from storage import Match, Store, schema
+from core.mention import Mention
+from scoring import MentionFilters, MentionSelection
+from storage import Match, Store, keys, schema
 
 T0 = datetime(2026, 3, 1, 12, 0, tzinfo=UTC)
 
@@ -45,6 +47,15 @@ def _m(external_id: str, *, days: int, **fields: object) -> Mention:
     }
     base.update(fields)
     return Mention(**base)  # type: ignore[arg-type]
+
+
+_NARROWING = {f.name for f in dataclasses.fields(MentionFilters)}
+
+
+def selection(brand: str = "Acme", **fields: Any) -> MentionSelection:
+    """A selection from flat keyword arguments (``sources=…`` goes into its filters)."""
+    narrowing = {k: fields.pop(k) for k in list(fields) if k in _NARROWING}
+    return MentionSelection(brand=brand, filters=MentionFilters(**narrowing), **fields)
 
 
 def mentions() -> list[tuple[Mention, list[Match]]]:
@@ -189,6 +200,8 @@ LABELS_V2 = {
 
 
 def seed(store: Store) -> dict[str, int]:
+    # What `grapevine init` does: the pseudonym key, outside the store (0004_privacy).
+    keys.create_key(store.engine.url.render_as_string(hide_password=False))
     for mention, matched in mentions():
         store.save_page([mention], {mention.key: matched})
     ids = {row["external_id"]: int(row["id"]) for row in store.iter_mentions()}

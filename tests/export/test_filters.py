@@ -10,11 +10,11 @@ import pytest
 from grapevine.dashboard.filters import Filters
 from grapevine.dashboard.queries import MentionQuery
 from grapevine.export import ExportFilters, export_bundle, parse_when
-from tests.export.conftest import T0, Seeded
+from tests.export.conftest import T0, Seeded, selection
 
 
 def exported(seeded: Seeded, **filters: object) -> set[str]:
-    bundle = export_bundle(seeded.store, ExportFilters(brand="Acme", **filters), "jsonl")  # type: ignore[arg-type]
+    bundle = export_bundle(seeded.store, selection(**filters), "jsonl")
     import json
 
     by_id = {v: k for k, v in seeded.ids.items()}
@@ -92,9 +92,15 @@ def test_from_the_apps_mention_query(seeded: Seeded) -> None:
         filters=Filters("Acme", date(2026, 3, 1), date(2026, 3, 3), sources=("hackernews",)),
         sentiments=("negative",),
     )
-    filters = ExportFilters.from_mention_query(query)
+    filters = query.selection
     assert filters.since == T0.replace(hour=0)
     assert filters.until == datetime(2026, 3, 4, tzinfo=UTC)
+    assert filters.filters.sources == ("hackernews",)
+    assert export_bundle(seeded.store, filters, "jsonl").datasheet.tally.rows == 1
     assert exported(
-        seeded, **{k: getattr(filters, k) for k in ("since", "until", "sources", "sentiments")}
+        seeded,
+        since=filters.since,
+        until=filters.until,
+        sources=filters.filters.sources,
+        sentiments=filters.filters.sentiments,
     ) == {"hn2"}

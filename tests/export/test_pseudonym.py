@@ -4,6 +4,7 @@ handle or user id left anywhere in a pseudonymised file."""
 from __future__ import annotations
 
 import json
+import stat
 from pathlib import Path
 
 import pyarrow.parquet as pq
@@ -16,8 +17,8 @@ from grapevine.export import (
     ensure_installation_secret,
     export_to_path,
 )
-from grapevine.export.pseudonym import SECRET_META_KEY
-from storage import Store
+from grapevine.export.pseudonym import SECRET_META_KEY, MissingKeyError, installation_secret
+from storage import Store, keys
 from tests.export.conftest import HANDLES, Seeded, seed
 
 # User ids and DIDs that ride along in URLs and ids.
@@ -45,12 +46,120 @@ def test_secret_is_too_short_to_be_safe() -> None:
         Pseudonymiser(b"short")
 
 
-def test_installation_secret_is_created_once_and_kept(store: Store) -> None:
-    assert store.get_meta(SECRET_META_KEY) is None
+def _url(store: Store) -> str:
+    return store.engine.url.render_as_string(hide_password=False)
+
+
+def test_init_creates_the_key_once_in_a_0600_file_beside_the_store(
+    store: Store, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv(keys.KEY_ENV, raising=False)
+    path = keys.key_path(_url(store))
+    assert path.name == "grapevine.key"
+    assert path.parent == Path(str(store.engine.url.database)).parent
     first = ensure_installation_secret(store)
-    assert len(first) == 32
-    assert ensure_installation_secret(store) == first
-    assert store.get_meta(SECRET_META_KEY) == first.hex()
+    assert len(first.key) == 32
+    assert first.path == path
+    assert stat.S_IMODE(path.stat().st_mode) == 0o600
+    assert ensure_installation_secret(store).key == first.key  # idempotent
+    assert installation_secret(store) == first.key
+    assert store.get_meta(SECRET_META_KEY) is None  # never in the database
+
+
+def test_a_key_kept_in_meta_moves_out_and_pseudonyms_do_not_change(store: Store) -> None:
+    old = bytes(range(32))
+    store.set_meta_once(SECRET_META_KEY, old.hex())  # a store from before 0004_privacy
+    setup = ensure_installation_secret(store)
+    assert setup.moved_from_meta
+    assert setup.key == old
+    assert store.get_meta(SECRET_META_KEY) is None
+    assert keys.key_path(_url(store)).read_text().strip() == old.hex()
+
+
+def test_a_missing_key_is_a_clear_error_and_reading_never_creates_it(store: Store) -> None:
+    with pytest.raises(MissingKeyError, match="grapevine init"):
+        installation_secret(store)
+    assert not keys.key_path(_url(store)).exists()
+    with pytest.raises(MissingKeyError):
+        export_to_path(
+            store,
+            ExportFilters(brand="Acme"),
+            "csv",
+            Path(str(store.engine.url.database)).with_name("x.csv"),
+        )
+
+
+def test_the_environment_can_supply_the_key(store: Store, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv(keys.KEY_ENV, "ab" * 32)
+    assert installation_secret(store) == bytes.fromhex("ab" * 32)
+    assert ensure_installation_secret(store).path is None
+    assert not keys.key_path(_url(store)).exists()
+    monkeypatch.setenv(keys.KEY_ENV, "not hex")
+    with pytest.raises(MissingKeyError, match="hex"):
+        installation_secret(store)
+
+
+# One row per platform and form: (text or link, the handle that must go, what must stay).
+PLATFORMS = [
+    ("x", "see https://twitter.com/joe_user/status/123 now", "joe_user", "/status/123"),
+    ("x", "https://x.com/Joe_User", "joe_user", "https://x.com/u_"),
+    ("x", "mobile.twitter.com/joe_user/with_replies", "joe_user", "/with_replies"),
+    ("x", "https://twitter.com/intent/user?screen_name=joe_user", "joe_user", "intent/user"),
+    ("x", "(via x.com/joe_user).", "joe_user", ")."),
+    ("reddit", "https://www.reddit.com/user/carol_r/comments/", "carol_r", "/comments/"),
+    ("reddit", "https://old.reddit.com/u/carol_r", "carol_r", "reddit.com/u/"),
+    ("reddit", "thanks u/carol_r and /u/dave_r", "carol_r", "thanks u/"),
+    ("mastodon", "https://mastodon.social/@erin_m/11223", "erin_m", "/11223"),
+    ("mastodon", "https://fosstodon.org/users/erin_m/statuses/5", "erin_m", "/statuses/5"),
+    ("mastodon", "cc @erin_m@mastodon.social", "erin_m", "cc @u_"),
+    ("bluesky", "https://bsky.app/profile/judy.bsky.social/post/3kxyz", "judy", "/post/3kxyz"),
+    ("bluesky", "at://did:plc:abc123/app.bsky.feed.post/3k", "did:plc:abc123", "app.bsky"),
+    ("hackernews", "https://news.ycombinator.com/user?id=heidi_hn", "heidi_hn", "user?id=u_"),
+    ("hackernews", "news.ycombinator.com/threads?id=heidi_hn", "heidi_hn", "threads?id="),
+    ("stackexchange", "https://superuser.com/users/4242/grace-hopper", "grace-hopper", "/users/u_"),
+    (
+        "stackexchange",
+        "https://stackoverflow.com/users/4242/grace-hopper?tab=profile",
+        "4242",
+        "?tab=",
+    ),
+    ("github", "https://github.com/octo_cat", "octo_cat", "github.com/u_"),
+    ("github", "see github.com/octo_cat/espresso-tools/issues/4", "octo_cat", "/espresso-tools/"),
+    ("github", "https://gist.github.com/octo_cat/abc", "octo_cat", "gist.github.com/u_"),
+    ("youtube", "https://www.youtube.com/@brewtuber/videos", "brewtuber", "/videos"),
+    ("youtube", "https://youtube.com/c/BrewTuber", "brewtuber", "youtube.com/c/u_"),
+    ("youtube", "https://www.youtube.com/user/brewtuber", "brewtuber", "/user/u_"),
+    ("youtube", "https://www.youtube.com/channel/UCx9brewtuber", "ucx9brewtuber", "/channel/u_"),
+]
+
+
+@pytest.mark.parametrize(("platform", "value", "handle", "kept"), PLATFORMS)
+def test_every_platforms_profile_and_status_links_lose_the_handle(
+    platform: str, value: str, handle: str, kept: str
+) -> None:
+    p = Pseudonymiser(b"k" * 32)
+    for scrubbed in (p.scrub_text(value, platform), p.scrub(value, platform)):
+        assert scrubbed is not None
+        assert handle not in scrubbed.lower(), (platform, scrubbed)
+        assert kept in scrubbed, (platform, scrubbed)
+        assert p.scrub_text(scrubbed, platform) == scrubbed  # idempotent
+
+
+@pytest.mark.parametrize(
+    "value",
+    [
+        "https://x.com/search?q=acme",
+        "https://twitter.com/hashtag/acme",
+        "https://github.com/features/actions",
+        "https://github.com/orgs/acme/discussions",
+        "https://forum.acme.test/c/espresso/12",  # Discourse's /c/ is a category
+        "https://netflix.com/title/1",
+        "https://www.reddit.com/r/espresso/comments/abc/title/",
+        "https://www.youtube.com/watch?v=dQw4w9WgXcQ",
+    ],
+)
+def test_pages_that_are_not_people_are_left_alone(value: str) -> None:
+    assert Pseudonymiser(b"k" * 32).scrub_text(value, "src") == value
 
 
 @pytest.mark.parametrize(

@@ -9,7 +9,7 @@ from typing import Any
 
 import httpx
 
-from grapevine.mention import Mention, MentionKind
+from core.mention import Mention, MentionKind
 
 
 def mention(external_id: str, text: str = "acme is great", **fields: Any) -> Mention:

@@ -9,8 +9,8 @@ import pytest
 from collectors import REGISTRY, Collector, HttpSession
 from collectors.base import Search
 from config import Settings
+from core.mention import Cursor, Page
 from grapevine.engine import BrandMatcher, Engine, Job
-from grapevine.mention import Cursor, Page
 from storage import Match, Store
 from tests.foundation.helpers import FakeAlgolia, hn_hit, mention
 

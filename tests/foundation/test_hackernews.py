@@ -16,8 +16,8 @@ from collectors.base import Search
 from collectors.hackernews import HackerNews, HackerNewsOptions, hit_to_mention
 from collectors.replay import RECORDINGS, replay_transport
 from config import Settings
+from core.mention import MentionKind
 from grapevine.engine import Engine, Job
-from grapevine.mention import MentionKind
 from storage import Store
 from tests.foundation.helpers import FakeAlgolia, hn_hit
 
@@ -62,8 +62,9 @@ def test_replay_pages_backwards_through_the_real_recordings() -> None:
     assert ids == ["18463371", "18463370", "18463369", "18463367"]
     # page 2 was asked for with created_at_i<= the oldest hit of page 1, not with ?page=
     final = pages[-1].cursor["terms"]["waymo"]
-    assert final["since"] == 1542316234
-    assert final["until"] is None
+    assert final["head"] == 1542316234  # the next run's fresh sweep asks for what is newer
+    assert final["complete"] and final["gaps"] == []
+    assert final["reached"] == 1542316215
 
 
 def _engine(
@@ -83,7 +84,7 @@ def _engine(
 def test_resume_from_cursor_fetches_only_newer_hits(
     store: Store, make_settings: Callable[..., Settings]
 ) -> None:
-    settings = make_settings()
+    settings = make_settings("max_pages = 100\n")
     algolia = FakeAlgolia([hn_hit(i, 1_700_000_000 + i) for i in range(1, 6)])
     job = Job("hackernews", "Acme")
     first = _engine(store, settings, algolia).run_job(job)
@@ -99,33 +100,47 @@ def test_resume_from_cursor_fetches_only_newer_hits(
 def test_same_second_hits_across_a_page_boundary_are_not_lost(
     store: Store, make_settings: Callable[..., Settings]
 ) -> None:
-    settings = make_settings()  # hits_per_page = 2
+    settings = make_settings("max_pages = 100\n")  # hits_per_page = 2
     algolia = FakeAlgolia([hn_hit(i, 1_700_000_000 + (i // 3)) for i in range(1, 8)])
     _engine(store, settings, algolia).run_job(Job("hackernews", "Acme"))
     assert store.count_mentions() == 7
 
 
-def test_max_pages_leaves_a_window_that_the_next_run_finishes(
+def test_max_pages_leaves_history_that_later_runs_finish_fresh_first(
     store: Store, make_settings: Callable[..., Settings]
 ) -> None:
-    settings = make_settings("max_pages = 2\n")
+    settings = make_settings("max_pages = 6\n")  # 4 terms: acme, "acme corp", espresso, grinder
     algolia = FakeAlgolia([hn_hit(i, 1_700_000_000 + i) for i in range(1, 10)])
     job = Job("hackernews", "Acme")
     _engine(store, settings, algolia).run_job(job)
-    # ``<=`` re-sends the boundary second, so page 2 adds one new hit: 9, 8, then 7
+    # every term got its newest page (the fake ignores the query, so all four saw 9, 8)
+    queries = [r.url.params["query"] for r in algolia.requests]
+    assert queries[:4] == ["acme", '"acme corp"', "espresso", "grinder"]
+    assert "numericFilters" not in algolia.requests[0].url.params
+    # then two pages of history, round-robin: acme and "acme corp" each reached 7
+    assert [r.url.params["numericFilters"] for r in algolia.requests[4:]] == [
+        "created_at_i<=1700000008"
+    ] * 2
     assert store.count_mentions() == 3
-    window = store.get_cursor("hackernews", "Acme")["terms"]["acme"]  # type: ignore[index]
-    assert window["until"] == 1_700_000_007
-    assert window["since"] is None
-    for _ in range(3):
+    stream = store.get_cursor("hackernews", "Acme")["terms"]["acme"]  # type: ignore[index]
+    assert (stream["head"], stream["complete"]) == (1_700_000_009, False)
+    assert stream["gaps"][0]["since"] is None  # the history still to read
+    algolia.hits.insert(0, hn_hit(10, 1_700_000_010))  # published between two runs
+    algolia.requests.clear()
+    _engine(store, settings, algolia).run_job(job)
+    assert "created_at_i>1700000009" in algolia.requests[0].url.params["numericFilters"]
+    assert "10" in {m["external_id"] for m in store.iter_mentions()}
+    for _ in range(10):
         _engine(store, settings, algolia).run_job(job)
-    assert store.count_mentions() == 9
+    assert store.count_mentions() == 10
+    stream = store.get_cursor("hackernews", "Acme")["terms"]["acme"]  # type: ignore[index]
+    assert stream["complete"] and stream["reached"] == 1_700_000_001
 
 
 def test_only_mentions_that_really_match_are_stored(
     store: Store, make_settings: Callable[..., Settings]
 ) -> None:
-    settings = make_settings()
+    settings = make_settings("max_pages = 100\n")
     algolia = FakeAlgolia(
         [
             hn_hit(1, 1_700_000_001, "acme is great"),
@@ -173,7 +188,7 @@ def test_transient_failures_are_survived(
 def test_persistent_failure_is_recorded_and_keeps_what_was_stored(
     store: Store, make_settings: Callable[..., Settings]
 ) -> None:
-    settings = make_settings()  # max_retries = 2
+    settings = make_settings("max_pages = 100\n")  # max_retries = 2
     down = lambda r: httpx.Response(503, request=r)  # noqa: E731
     algolia = FakeAlgolia(
         [hn_hit(i, 1_700_000_000 + i) for i in range(1, 6)], failures={2: down, 3: down, 4: down}

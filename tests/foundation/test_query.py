@@ -4,7 +4,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from grapevine.query import Query, QuerySyntaxError, tokenize
+from core.query import Query, QuerySyntaxError, tokenize
 
 
 @pytest.mark.parametrize(

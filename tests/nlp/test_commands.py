@@ -9,8 +9,9 @@ from pathlib import Path
 import typer
 from typer.testing import CliRunner
 
+from grapevine.labelling.area import add_commands as register
+from grapevine.labelling.area import classify_stream, parse_line
 from nlp.classify import ThreeHeadClassifier
-from nlp.commands import classify_stream, parse_line, register
 from nlp.labels import QUALITIES, SENTIMENTS
 
 KEYS = {"id", "sentiment", "sentiment_scores", "complaint", "quality", "quality_score", "language"}
@@ -56,6 +57,7 @@ def test_stream_keeps_order_and_skips_only_non_objects(
 def test_cli_classify_writes_the_contract(tiny_model_dir: Path, tmp_path: Path) -> None:
     config = tmp_path / "grapevine.toml"
     config.write_text(
+        '[[brands]]\nname = "Acme"\nquery = "acme"\n'
         f'[nlp]\nweights = "{tiny_model_dir}"\nquantise = false\nlanguages = ["en", "ru"]\n',
         encoding="utf-8",
     )

@@ -9,7 +9,8 @@ from sqlalchemy import select, update
 
 from config import Settings
 from nlp.classify import ThreeHeadClassifier
-from nlp.labeller import label_pending, labelling_job, mention_text
+from grapevine.labelling.area import labelling_job
+from nlp.labeller import label_pending, mention_text
 from storage import Store
 from storage.schema import labels, mentions
 from tests.foundation.helpers import mention

@@ -15,7 +15,7 @@ import pytest
 from sqlalchemy import insert
 
 from config import Settings
-from grapevine.mention import Mention
+from core.mention import Mention
 from storage import Store
 from storage.schema import labels
 from storage.store import Match

@@ -23,7 +23,7 @@ pytestmark = pytest.mark.skipif(
 )
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "benchmarks"))
-from synthetic import END, generate_store, synthetic_settings  # noqa: E402
+from grapevine.synthetic import END, generate_store, synthetic_settings  # noqa: E402
 
 
 def test_every_figure_is_the_same_on_both_backends(tmp_path: Path) -> None:

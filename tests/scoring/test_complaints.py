@@ -97,7 +97,7 @@ def test_rate_over_all_organic_when_configured(store: Store, acme: Settings) -> 
     seed(store, ROWS)
     from scoring import scoring_settings
 
-    cfg = scoring_settings(acme, complaint_rate_denominator="all", queue_size=1)
+    cfg = scoring_settings(acme.scoring, complaint_rate_denominator="all", queue_size=1)
     c = complaint_behaviour(store.engine, acme, "Acme", PERIOD, scoring=cfg)
     # 4 complaints / 6 organic (n2 unlabelled counts too) = 66.67 %
     assert c.rate_pct.current == pytest.approx(400 / 6)

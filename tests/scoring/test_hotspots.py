@@ -182,7 +182,7 @@ def test_facts_from_the_store_by_hand(store: Store, acme: Settings) -> None:
             Row("h4", at(12), deleted=True),
         ],
     )
-    cfg = scoring_settings(acme, hotspot_min_mentions=1)
+    cfg = scoring_settings(acme.scoring, hotspot_min_mentions=1)
     hot = {
         h.community: h for h in community_hotspots(store.engine, acme, "Acme", PERIOD, scoring=cfg)
     }

@@ -63,7 +63,9 @@ def test_topics_from_the_store(store: Store, acme: Settings) -> None:
         ]
         + [Row("ok", at(11), text="battery refund fine", complaint=0.1)],
     )
-    cfg = scoring_settings(acme, topics={"max_topics": 4, "min_topic_size": 3, "top_terms": 2})
+    cfg = scoring_settings(
+        acme.scoring, topics={"max_topics": 4, "min_topic_size": 3, "top_terms": 2}
+    )
     topics = complaint_topics(store.engine, acme, "Acme", PERIOD, scoring=cfg, embed=fake_embed)
     # 6 texts / min size 3 -> k = 2 clusters of 3 (50 % each), named by their own words
     assert [(t.size, t.share_pct) for t in topics] == [(3, 50.0), (3, 50.0)]
@@ -87,7 +89,9 @@ def test_bundled_model_separates_topics(store: Store, acme: Settings) -> None:
         store,
         [Row(f"c{i}", at(10 + i % 3), text=t, complaint=0.9) for i, t in enumerate(COMPLAINTS)],
     )
-    cfg = scoring_settings(acme, topics={"max_topics": 2, "min_topic_size": 3, "top_terms": 1})
+    cfg = scoring_settings(
+        acme.scoring, topics={"max_topics": 2, "min_topic_size": 3, "top_terms": 1}
+    )
     topics = complaint_topics(store.engine, acme, "Acme", PERIOD, scoring=cfg)
     assert sorted(t.terms for t in topics) == [("battery",), ("refund",)]
     assert [t.size for t in topics] == [3, 3]

@@ -97,7 +97,7 @@ def test_most_amplified_follows_the_settings(store: Store, acme: Settings) -> No
 
     # Reddit engagement counted as comments only: w2 (score 6, no comments) drops to 0;
     # only the top 2 are listed: w1 (4), w4 (1)
-    cfg = scoring_settings(acme, top_amplified=2, engagement={"reddit": ["comments"]})
+    cfg = scoring_settings(acme.scoring, top_amplified=2, engagement={"reddit": ["comments"]})
     w = word_of_mouth(store.engine, acme, "Acme", PERIOD, scoring=cfg)
     assert [(m.mention_id, m.engagement) for m in w.top_amplified] == [
         (ids["w1"], 4),
@@ -109,7 +109,7 @@ def test_advocate_threshold_is_configurable(store: Store, acme: Settings) -> Non
     seed(store, ROWS)
     from scoring import scoring_settings
 
-    loose = scoring_settings(acme, advocate_min_mentions=1)
+    loose = scoring_settings(acme.scoring, advocate_min_mentions=1)
     w = word_of_mouth(store.engine, acme, "Acme", PERIOD, scoring=loose)
     # with one positive mention enough: ann (2) first, then bob (1)
     assert [(a.author, a.count) for a in w.advocates] == [("ann", 2), ("bob", 1)]

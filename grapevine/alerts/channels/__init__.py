@@ -16,6 +16,7 @@ from typing import Any
 
 import httpx
 
+from config.alerts import EmailChannel, SlackChannel, WebhookChannel
 from grapevine.alerts.channels.email import SmtpFactory, build_message, default_smtp, send_email
 from grapevine.alerts.channels.errors import DeliveryError
 from grapevine.alerts.channels.slack import send_slack, slack_message
@@ -26,7 +27,6 @@ from grapevine.alerts.channels.webhook import (
     verify,
     webhook_body,
 )
-from grapevine.alerts.config import EmailChannel, SlackChannel, WebhookChannel
 
 __all__ = [
     "SIGNATURE_HEADER",

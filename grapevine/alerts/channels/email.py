@@ -14,9 +14,9 @@ from email.utils import formatdate, make_msgid
 from typing import Any
 
 from config import get_secret
+from config.alerts import EmailChannel
 from grapevine.alerts.channels.errors import DeliveryError
 from grapevine.alerts.channels.render import html_body, subject, text_body
-from grapevine.alerts.config import EmailChannel
 
 __all__ = ["SmtpFactory", "build_message", "default_smtp", "send_email"]
 

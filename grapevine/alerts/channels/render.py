@@ -10,11 +10,19 @@ import html
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-__all__ = ["example_line", "html_body", "subject", "text_body"]
+__all__ = ["example_line", "html_body", "safe_url", "subject", "text_body"]
 
 
 def subject(payload: Mapping[str, Any]) -> str:
-    return f"[Grapevine] {payload.get('title', 'alert')}"
+    """One line: a line break in a title must not start a header of its own."""
+    return " ".join(f"[Grapevine] {payload.get('title', 'alert')}".split())
+
+
+def safe_url(value: Any) -> str | None:
+    """``value`` when it is an http(s) URL: a ``javascript:``/``data:`` link in a stored
+    mention never becomes something a reader can click."""
+    url = str(value or "").strip()
+    return url if url.lower().startswith(("https://", "http://")) else None
 
 
 def _examples(payload: Mapping[str, Any]) -> Sequence[Mapping[str, Any]]:
@@ -94,8 +102,13 @@ def _digest_html(payload: Mapping[str, Any]) -> str:
         "<table border='1' cellpadding='4' cellspacing='0'><tr><th>Brand</th><th>Mentions (24 h)</th>"
         f"<th>Previous 24 h</th><th>NSS</th><th>Previous NSS</th></tr>{rows}</table>"
         f"<h3>Alerts in the last 24 h: {len(payload.get('alerts', []))}</h3><ul>{items}</ul>"
-        f"<p><a href='{_e(payload.get('link', ''))}'>Open Grapevine</a></p>"
+        + _open_link(payload)
     )
+
+
+def _open_link(payload: Mapping[str, Any]) -> str:
+    link = safe_url(payload.get("link"))
+    return f"<p><a href='{_e(link)}'>Open Grapevine</a></p>" if link else ""
 
 
 def html_body(payload: Mapping[str, Any]) -> str:
@@ -107,8 +120,8 @@ def html_body(payload: Mapping[str, Any]) -> str:
         examples = "".join(
             f"<li><blockquote>{_e(e.get('text', ''))}</blockquote>"
             + (
-                f"<a href='{_e(e['url'])}'>{_e(example_line(e))}</a>"
-                if e.get("url")
+                f"<a href='{_e(safe_url(e.get('url')))}'>{_e(example_line(e))}</a>"
+                if safe_url(e.get("url"))
                 else _e(example_line(e))
             )
             + "</li>"
@@ -120,6 +133,6 @@ def html_body(payload: Mapping[str, Any]) -> str:
             f"{_e(figure.get('label', ''))}</p>"
             f"<p>{_e(payload.get('summary', ''))}</p>"
             + (f"<h3>Examples</h3><ul>{examples}</ul>" if examples else "")
-            + f"<p><a href='{_e(payload.get('link', ''))}'>Open Grapevine</a></p>"
+            + _open_link(payload)
         )
     return f"<!doctype html><html><body style='font-family:sans-serif'>{inner}</body></html>"

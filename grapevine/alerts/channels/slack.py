@@ -10,10 +10,10 @@ from typing import Any
 import httpx
 
 from config import get_secret
+from config.alerts import SlackChannel
 from grapevine.alerts.channels.errors import DeliveryError
 from grapevine.alerts.channels.http import post
-from grapevine.alerts.channels.render import example_line, text_body
-from grapevine.alerts.config import SlackChannel
+from grapevine.alerts.channels.render import example_line, safe_url, text_body
 
 __all__ = ["send_slack", "slack_message"]
 
@@ -21,8 +21,13 @@ _MAX_EXAMPLES = 3
 
 
 def _mrkdwn(text: Any) -> str:
-    """Slack's escaping: only &, < and > are special in mrkdwn text."""
+    """Slack's escaping: &, < and > (which make links and ``<!channel>`` pings); line
+    breaks become spaces, so a quoted mention cannot end its quote and pose as Grapevine."""
     return str(text).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def _quote(text: Any) -> str:
+    return _mrkdwn(" ".join(str(text).split()))
 
 
 def _link(url: str, label: str) -> str:
@@ -32,7 +37,7 @@ def _link(url: str, label: str) -> str:
 def slack_message(payload: Mapping[str, Any]) -> dict[str, Any]:
     """The Block Kit message for ``payload`` (``text`` is the notification fallback)."""
     title = str(payload.get("title", "Grapevine alert"))
-    link = str(payload.get("link", ""))
+    link = safe_url(payload.get("link")) or ""
     if payload.get("kind") == "digest":
         return {
             "text": title,
@@ -67,8 +72,9 @@ def slack_message(payload: Mapping[str, Any]) -> dict[str, Any]:
         blocks.append({"type": "divider"})
     for e in examples[:_MAX_EXAMPLES]:
         where = example_line(e)
-        source = _link(str(e["url"]), where) if e.get("url") else _mrkdwn(where)
-        quote = _mrkdwn(e.get("text", ""))[:2500]
+        url = safe_url(e.get("url"))
+        source = _link(url, where) if url else _mrkdwn(where)
+        quote = _quote(e.get("text", ""))[:2500]
         blocks.append(
             {"type": "section", "text": {"type": "mrkdwn", "text": f">{quote}\n{source}"}}
         )

@@ -23,9 +23,9 @@ from typing import Any
 import httpx
 
 from config import get_secret
+from config.alerts import WebhookChannel
 from grapevine.alerts.channels.errors import DeliveryError
 from grapevine.alerts.channels.http import post
-from grapevine.alerts.config import WebhookChannel
 
 __all__ = ["SIGNATURE_HEADER", "send_webhook", "sign", "verify", "webhook_body"]
 

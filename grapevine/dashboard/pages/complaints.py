@@ -13,7 +13,7 @@ from grapevine.dashboard import cached, charts, scores
 from grapevine.dashboard.format import number
 from grapevine.dashboard.pages.mentions import safe_link
 from grapevine.dashboard.sidebar import Context, current_context, require_filters
-from grapevine.dashboard.widgets import empty_period, kpi
+from grapevine.dashboard.widgets import empty_period, kpi, plain
 
 __all__ = ["render"]
 
@@ -164,9 +164,11 @@ def _topics(ctx: Context, filters: object, key: str) -> None:
         return
     for topic in topics:
         title = ", ".join(topic.terms) or f"topic {topic.topic_id}"
-        with st.expander(f"{title} — {topic.size:,} complaints ({topic.share_pct:.0f} %)"):
+        with st.expander(f"{plain(title)} — {topic.size:,} complaints ({topic.share_pct:.0f} %)"):
             for m in cached.mentions_by_id(ctx.url, tuple(topic.examples)):
-                st.caption(f"{m.source} · {m.community or ''} · {m.created_at:%Y-%m-%d}")
+                st.caption(
+                    f"{plain(m.source)} · {plain(m.community or '')} · {m.created_at:%Y-%m-%d}"
+                )
                 st.text(m.text[:600])
 
 

@@ -8,13 +8,22 @@ both of which render text literally, never as Markdown or HTML: a mention that c
 from __future__ import annotations
 
 import math
+import shlex
 
 import pandas as pd
 import streamlit as st
 
 from grapevine.dashboard import cached, queries, scores
 from grapevine.dashboard.sidebar import Context, current_context, require_filters
-from grapevine.export import FORMATS, ExportBundle, ExportFilters, ExportOptions, export_bundle
+from grapevine.dashboard.widgets import plain
+from grapevine.export import (
+    FORMATS,
+    ExportBundle,
+    ExportOptions,
+    export_arguments,
+    export_bundle,
+)
+from grapevine.export.pseudonym import MissingKeyError
 
 __all__ = ["render"]
 
@@ -167,7 +176,7 @@ def render(ctx: Context) -> None:
 def _show_full(row: queries.MentionRow) -> None:
     st.subheader("Mention")
     where = " · ".join(x for x in (row.source, row.community, row.author) if x)
-    st.caption(f"{where} · {row.created_at:%Y-%m-%d %H:%M} UTC")
+    st.caption(f"{plain(where)} · {row.created_at:%Y-%m-%d %H:%M} UTC")  # names: not Markdown
     if row.title:
         st.text(row.title)
     st.text(row.text)
@@ -176,20 +185,22 @@ def _show_full(row: queries.MentionRow) -> None:
         st.link_button("Open the original ↗", link)
 
 
-def _export_command(query: queries.MentionQuery, fmt: str) -> str:
-    """The ``grapevine export`` line for the same filters, for sets too big for a browser."""
-    f = query.filters
-    parts = [
-        "grapevine export",
-        f'--brand "{f.brand}"',
-        f"--format {fmt}",
-        f"--out exports/{f.brand.lower()}.{fmt}",
-        f"--since {f.first_day}",
-        f"--until {f.last_day}",
+def export_command(query: queries.MentionQuery, fmt: str) -> list[str]:
+    """The ``grapevine export`` command for the same filters, for sets too big for a browser.
+
+    Built from the page's own selection (every filter, the model version and the complaint
+    threshold included), which the command line parses back into an equal selection.
+    """
+    out = f"exports/{query.filters.brand.lower()}.{fmt}"
+    return [
+        "grapevine",
+        "export",
+        *export_arguments(query.selection),
+        "--format",
+        fmt,
+        "--out",
+        out,
     ]
-    parts += [f"--source {s}" for s in f.sources]
-    parts += [f"--language {x}" for x in f.languages]
-    return " ".join(parts)
 
 
 def _downloads(ctx: Context, query: queries.MentionQuery, total: int) -> None:
@@ -202,7 +213,7 @@ def _downloads(ctx: Context, query: queries.MentionQuery, total: int) -> None:
             f"{total:,} mentions are more than the app builds in memory "
             f"({MAX_DOWNLOAD_ROWS:,}); narrow the filters, or stream them to a file with:"
         )
-        st.code(_export_command(query, fmt), language="bash")
+        st.code(shlex.join(export_command(query, fmt)), language="bash")
         return
     wanted = (query, fmt)
     held = st.session_state.get("_export_bundle")
@@ -213,13 +224,21 @@ def _downloads(ctx: Context, query: queries.MentionQuery, total: int) -> None:
         help="Authors are pseudonymised; a datasheet (query, sources, span, models) comes "
         "with the file.",
     ):
-        with st.spinner("Writing the export…"):
-            bundle = export_bundle(
-                cached.store(ctx.url),
-                ExportFilters.from_mention_query(query),
-                fmt,
-                ExportOptions(brand=ctx.settings.brand(query.filters.brand)),
-            )
+        try:
+            with st.spinner("Writing the export…"):
+                bundle = export_bundle(
+                    cached.store(ctx.url),
+                    query.selection,
+                    fmt,
+                    ExportOptions(
+                        brand=ctx.settings.brand(query.filters.brand),
+                        scoring=ctx.settings.scoring,
+                    ),
+                )
+        except MissingKeyError as exc:  # the app never creates the key: `grapevine init` does
+            st.error("Downloads need the installation's pseudonym key, which is missing.")
+            st.code(str(exc), language=None)
+            return
         st.session_state["_export_bundle"] = (wanted, bundle)
     if bundle is not None:
         st.download_button(

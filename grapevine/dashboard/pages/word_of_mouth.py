@@ -5,7 +5,6 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-import scoring
 from grapevine.dashboard import charts, scores
 from grapevine.dashboard.format import number
 from grapevine.dashboard.pages.mentions import safe_link
@@ -40,7 +39,7 @@ def render(ctx: Context) -> None:
         "velocity against the previous period of equal length.",
     )
     kpi(tiles[1], "WOM balance", wom.balance, help="Net sentiment score of organic mentions.")
-    least = scoring.scoring_settings(ctx.settings).advocate_min_mentions
+    least = ctx.settings.scoring.advocate_min_mentions
     tiles[2].metric(
         "Advocates",
         number(wom.advocate_count),

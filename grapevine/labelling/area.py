@@ -1,4 +1,5 @@
-"""``grapevine train``, ``grapevine classify`` and ``grapevine label``.
+"""The labelling area: ``grapevine train``, ``classify`` and ``label``, and the scheduler's
+periodic labelling job.
 
 ``classify`` is the contract independent evaluation depends on: JSON lines in
 (``{"id": …, "text": …}``), JSON lines out, in input order, streamed a window at a time.
@@ -17,15 +18,17 @@ from pathlib import Path
 from typing import IO, TYPE_CHECKING, Annotated, Any
 
 import typer
-from rich.console import Console
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn, TransferSpeedColumn
 
-from nlp.settings import NlpSettings, nlp_settings
+from config import Settings, parse_interval
+from config.nlp import NlpSettings
+from grapevine.areas import Area, JobContext, ScheduledJob
+from grapevine.runtime import ConfigOption, console, load_settings, open_settings_store
+from storage import Store
 
 if TYPE_CHECKING:  # torch loads in seconds: only the commands that classify pay for it
     from nlp.classify import Classifier
 
-console = Console(stderr=True)
 WINDOW_BATCHES = 8
 
 ModelOption = Annotated[
@@ -36,18 +39,10 @@ ModelOption = Annotated[
         "(default: [nlp] model, i.e. the shipped model).",
     ),
 ]
-ConfigOption = Annotated[
-    Path | None,
-    typer.Option(
-        "--config", "-c", help="Config file (default: $GRAPEVINE_CONFIG or config/grapevine.toml)."
-    ),
-]
 
 
 def _settings(config: Path | None) -> NlpSettings:
-    from grapevine.cli import load_settings
-
-    return nlp_settings(load_settings(config).nlp)
+    return load_settings(config).nlp
 
 
 def build_classifier(settings: NlpSettings, model: str | None = None) -> Classifier:
@@ -181,17 +176,16 @@ def label_command(
     model: ModelOption = None,
 ) -> None:
     """Label stored mentions that have no label for the current model version."""
-    from grapevine.cli import load_settings, open_settings_store
-    from nlp.labeller import label_pending
-
     settings = load_settings(config, database_url)
-    nlp = nlp_settings(settings.nlp)
+    nlp = settings.nlp
     store = open_settings_store(settings)
     classifier = build_classifier(nlp, model)
     with Progress(
         TextColumn("labelling"), BarColumn(), TimeElapsedColumn(), console=console
     ) as progress:
         task = progress.add_task("label", total=limit)
+        from nlp.labeller import label_pending  # loads torch: only when labelling
+
         count = label_pending(
             store,
             classifier,
@@ -229,8 +223,30 @@ def train_command(
     train(data, out or SHIPPED_DIR, recipe, log=lambda line: console.print(line, highlight=False))
 
 
-def register(app: typer.Typer) -> None:
+def labelling_job(settings: Settings, store: Store) -> ScheduledJob:
+    """The scheduler's periodic labelling task; the model loads on its first run."""
+    nlp = settings.nlp
+    loaded: list[Classifier] = []
+
+    def run() -> int:
+        from nlp.labeller import label_pending  # loads torch: only when the job runs
+
+        if not loaded:
+            loaded.append(build_classifier(nlp))
+        return label_pending(store, loaded[0], batch_size=nlp.batch_size, limit=nlp.label_limit)
+
+    return ScheduledJob(id="nlp:label", every=parse_interval(nlp.every), func=run)
+
+
+def _jobs(context: JobContext) -> list[ScheduledJob]:
+    return [labelling_job(context.settings, context.store)]
+
+
+def add_commands(app: typer.Typer) -> None:
     """Add the NLP commands to the ``grapevine`` app."""
     app.command("train")(train_command)
     app.command("classify")(classify_command)
     app.command("label")(label_command)
+
+
+AREA = Area(name="labelling", add_commands=add_commands, jobs=_jobs)

@@ -17,13 +17,12 @@ from pydantic import (
     BaseModel,
     ConfigDict,
     Field,
-    ValidationError,
     field_validator,
     model_validator,
 )
 
-from config import ConfigError, Settings, parse_interval
-from grapevine.query import Query, QuerySyntaxError
+from config.values import parse_interval
+from core.query import Query, QuerySyntaxError
 
 __all__ = [
     "AlertsSettings",
@@ -39,7 +38,6 @@ __all__ = [
     "SlackChannel",
     "VolumeSpikeRule",
     "WebhookChannel",
-    "alerts_settings",
 ]
 
 _ENV_NAME = re.compile(r"^[A-Z_][A-Z0-9_]*$")
@@ -341,27 +339,3 @@ class AlertsSettings(_Strict):
         """The enabled channels a rule's alerts go to."""
         names = rule.channels if rule.channels is not None else self.default_channels
         return [n for n in names if self.channels[n].enabled]
-
-
-def alerts_settings(settings: Settings) -> AlertsSettings:
-    """Validate ``settings.alerts`` and check that every rule's brand is configured.
-
-    Raises :class:`config.ConfigError` naming the key, like the rest of the config does.
-    """
-    where = str(settings.path) if settings.path else "configuration"
-    try:
-        parsed = AlertsSettings.model_validate(dict(settings.alerts))
-    except ValidationError as exc:
-        problems = "; ".join(
-            f"alerts.{'.'.join(str(p) for p in e['loc'])}: {e['msg'].removeprefix('Value error, ')}"
-            for e in exc.errors(include_url=False)
-        )
-        raise ConfigError(f"{where}: {problems}") from None
-    names = {b.name for b in settings.tracked}
-    unknown = sorted({r.brand for r in parsed.rules} - names)
-    if unknown:
-        raise ConfigError(
-            f"{where}: alerts.rules name brands {unknown} that are not configured; "
-            f"known: {sorted(names)}"
-        )
-    return parsed

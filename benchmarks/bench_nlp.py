@@ -1,6 +1,6 @@
 """Throughput and peak RSS of the three-head classifier vs a plain transformers pipeline.
 
-    python benchmarks/nlp.py [--data ../shared/data] [--n 1024] [--threads 2] [--repeats 3]
+    python benchmarks/bench_nlp.py [--data ../shared/data] [--n 1024] [--threads 2] [--repeats 3]
 
 Both run in this process on the same texts (XLM-T validation posts, all 8 languages, plus
 complaint tweets): first Grapevine's ``ThreeHeadClassifier`` (int8, length-sorted batches,

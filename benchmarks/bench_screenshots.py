@@ -1,6 +1,6 @@
-"""Photograph every dashboard page for the README: ``python benchmarks/screenshots.py``.
+"""Photograph every dashboard page for the README: ``python benchmarks/bench_screenshots.py``.
 
-Builds a synthetic store (``benchmarks/synthetic.py``, 50,000 mentions by default) with a
+Builds a synthetic store (``grapevine/synthetic.py``, 50,000 mentions by default) with a
 few collector runs for the Sources page, serves ``app.py`` headless on loopback, and saves
 one full-page PNG per page under ``docs/screenshots/`` with Debian's Chromium (driven by
 Playwright; nothing is downloaded). Skips with a message when ``/usr/bin/chromium`` is
@@ -21,9 +21,9 @@ REPO = Path(__file__).resolve().parent.parent
 sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != REPO / "benchmarks"]
 sys.path.insert(0, str(REPO))
 
+from benchmarks.synthetic import SYNTHETIC_CONFIG, generate_store  # noqa: E402
 from sqlalchemy import insert  # noqa: E402
 
-from benchmarks.synthetic import SYNTHETIC_CONFIG, generate_store  # noqa: E402
 from storage import open_store, schema  # noqa: E402
 from tests.app.browser import CHROMIUM, screenshot_pages, serve_app  # noqa: E402
 

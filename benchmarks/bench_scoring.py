@@ -1,9 +1,9 @@
 """Time the scoring queries on a generated store of 1,000,000 mentions (SQLite).
 
-    python benchmarks/scoring.py [--n 1000000] [--db /tmp/grapevine-scoring-bench.db]
+    python benchmarks/bench_scoring.py [--n 1000000] [--db /tmp/grapevine-scoring-bench.db]
                                  [--days 30] [--repeat 3] [--topics]
 
-The store is made by ``benchmarks/synthetic.py`` the first time (a few minutes) and kept.
+The store is made by ``grapevine/synthetic.py`` the first time (a few minutes) and kept.
 Each figure is computed ``--repeat`` times on a warm connection; the best and the median
 wall times are printed, with the 1-second target. ``--topics`` also times complaint topics
 (embedding up to ``[scoring.topics] max_texts`` complaints on the CPU — not a 1-second job).
@@ -12,7 +12,6 @@ wall times are printed, with the 1-second target. ``--topics`` also times compla
 from __future__ import annotations
 
 import argparse
-import importlib.util
 import statistics
 import sys
 import time
@@ -21,30 +20,9 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
-# Run as a script, this folder comes first on sys.path, and this file is named like the
-# package it measures: put the repository root there instead.
-REPO = Path(__file__).resolve().parent.parent
-if sys.path and Path(sys.path[0] or ".").resolve() == REPO / "benchmarks":
-    sys.path[0] = str(REPO)
-elif str(REPO) not in sys.path:
-    sys.path.insert(0, str(REPO))
-
-import scoring  # noqa: E402
-from storage import open_store  # noqa: E402
-
-
-def _load_synthetic() -> Any:
-    spec = importlib.util.spec_from_file_location(
-        "_bench_synthetic", Path(__file__).with_name("synthetic.py")
-    )
-    if spec is None or spec.loader is None:
-        raise ImportError("benchmarks/synthetic.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
-synthetic = _load_synthetic()
+import grapevine.synthetic as synthetic
+import scoring
+from storage import open_store
 
 TARGET_S = 1.0
 

@@ -11,7 +11,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
-from config.settings import ConfigError, Settings
+from config.values import ConfigError
 
 __all__ = ["DepthLevel", "HotspotWeights", "ScoringSettings", "TopicSettings", "scoring_settings"]
 
@@ -134,19 +134,16 @@ class ScoringSettings(_Strict):
         return self.depth_levels.get(kind, "medium")
 
 
-def scoring_settings(settings: Settings | None = None, **raw: Any) -> ScoringSettings:
-    """Validate ``settings.scoring`` (the free-form ``[scoring]`` table) or ``raw`` keys.
-
-    Raises :class:`config.ConfigError` naming the key, like the rest of the config does.
-    """
-    data: dict[str, Any] = dict(settings.scoring) if settings is not None else {}
+def scoring_settings(base: ScoringSettings | None = None, **raw: Any) -> ScoringSettings:
+    """``base`` (e.g. ``settings.scoring``; else the defaults) with ``raw`` keys on top, validated — for
+    callers and tests that vary one choice. Raises :class:`ConfigError` naming the key."""
+    data: dict[str, Any] = base.model_dump() if base is not None else {}
     data.update(raw)
     try:
         return ScoringSettings.model_validate(data)
     except ValidationError as exc:
-        where = str(settings.path) if settings is not None and settings.path else "configuration"
         problems = "; ".join(
             f"scoring.{'.'.join(str(p) for p in e['loc'])}: {e['msg'].removeprefix('Value error, ')}"
             for e in exc.errors(include_url=False)
         )
-        raise ConfigError(f"{where}: {problems}") from None
+        raise ConfigError(f"configuration: {problems}") from None

@@ -1,12 +1,12 @@
 """Speed and peak memory of ``grapevine export`` on a generated store of 1,000,000 mentions.
 
-    python benchmarks/export.py [--n 1000000] [--db /tmp/grapevine-export-bench.db]
+    python benchmarks/bench_export.py [--n 1000000] [--db /tmp/grapevine-export-bench.db]
                                 [--formats csv parquet jsonl] [--chunk 5000]
 
 The store is made by the small generator below: every mention matched to one brand and
 labelled, so the export really holds a million rows; texts of 12–60 words in several
 scripts with @handles inside, 50,000 authors across five sources. ``--synthetic`` uses
-the shared realistic store instead (``benchmarks/synthetic.py``, ``generate_store(url, n,
+the shared realistic store instead (``grapevine/synthetic.py``, ``generate_store(url, n,
 seed)``: Acme is about 45 % of it). The store is kept between runs (delete it, or give
 another ``--db``, to regenerate).
 
@@ -19,7 +19,6 @@ Python and Arrow included).
 from __future__ import annotations
 
 import argparse
-import importlib.util
 import json
 import random
 import resource
@@ -29,12 +28,7 @@ import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-# Run as a script, this folder comes first on sys.path; put the repository root there.
-REPO = Path(__file__).resolve().parent.parent
-if sys.path and Path(sys.path[0] or ".").resolve() == REPO / "benchmarks":
-    sys.path[0] = str(REPO)
-
-from grapevine.export.writers import FORMATS, Format  # noqa: E402  (after the path fix)
+from grapevine.export.writers import FORMATS, Format
 
 BRAND = "Acme"
 SOURCES = ("hackernews", "reddit", "stackexchange", "mastodon", "appstore")
@@ -125,14 +119,10 @@ def _minimal_store(url: str, n: int, seed: int) -> None:
 
 def generate(db: Path, n: int, *, synthetic_store: bool, seed: int = 7) -> None:
     url = f"sqlite:///{db}"
-    synthetic = REPO / "benchmarks" / "synthetic.py"
     if synthetic_store:
-        spec = importlib.util.spec_from_file_location("_bench_synthetic", synthetic)
-        if spec is None or spec.loader is None:
-            raise ImportError(synthetic)
-        module = importlib.util.module_from_spec(spec)
-        spec.loader.exec_module(module)
-        module.generate_store(url, n, seed)
+        from grapevine.synthetic import generate_store
+
+        generate_store(url, n, seed)
     else:
         _minimal_store(url, n, seed)
 
@@ -191,7 +181,7 @@ def main() -> None:
     parser.add_argument("--out", type=Path, default=Path("/tmp/grapevine-export-bench"))
     parser.add_argument("--formats", nargs="+", choices=FORMATS, default=list(FORMATS))
     parser.add_argument("--chunk", type=int, default=5_000)
-    parser.add_argument("--synthetic", action="store_true", help="use benchmarks/synthetic.py")
+    parser.add_argument("--synthetic", action="store_true", help="use grapevine/synthetic.py")
     parser.add_argument("--child", nargs=2, metavar=("FORMAT", "OUT"), help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:

@@ -1,14 +1,16 @@
-"""The ``[nlp]`` section of ``grapevine.toml``, validated here (config keeps it free-form)."""
+"""The ``[nlp]`` section of ``grapevine.toml``: how mentions are classified."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from pathlib import Path
-from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from nlp.language import DEFAULT_LANGUAGES
+# The seven Grapevine must handle, the rest of XLM-T's eight, and Japanese (so Chinese is
+# not the only answer for Japanese posts). Each high-accuracy language costs ~25 MB.
+DEFAULT_LANGUAGES: tuple[str, ...] = (
+    "en", "ru", "sv", "zh", "de", "fr", "es", "it", "pt", "ar", "hi", "ja",
+)  # fmt: skip
 
 
 class NlpSettings(BaseModel):
@@ -26,7 +28,3 @@ class NlpSettings(BaseModel):
     language_low_accuracy: bool = False  # lingua trigram-only mode: far less memory
     every: str = "10m"  # how often the scheduler labels pending mentions
     label_limit: int = Field(default=5000, ge=1)  # mentions per scheduled run
-
-
-def nlp_settings(section: Mapping[str, Any] | None) -> NlpSettings:
-    return NlpSettings.model_validate(dict(section or {}))

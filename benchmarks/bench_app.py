@@ -1,6 +1,6 @@
 """How fast the dashboard answers on a 1,000,000-mention store.
 
-    python benchmarks/app.py [--n 1000000] [--db /tmp/grapevine-app-bench.db]
+    python benchmarks/bench_app.py [--n 1000000] [--db /tmp/grapevine-app-bench.db]
 
 For every page: the *first render* (all Streamlit caches empty, so every query of the
 sidebar and the page runs against the store) and a *filter change* (a source chosen in the
@@ -9,7 +9,7 @@ Pages are driven with ``streamlit.testing.v1.AppTest``, i.e. the real script, wi
 caches, without a browser. Targets (DESIGN: the app reads, it never makes you wait): first
 render under 2 s, filter change under 1 s. A benchmark, not a test: it prints and exits 0.
 
-The store comes from ``benchmarks/synthetic.py`` and is kept at ``--db`` for later runs.
+The store comes from ``grapevine/synthetic.py`` and is kept at ``--db`` for later runs.
 """
 
 from __future__ import annotations
@@ -17,22 +17,17 @@ from __future__ import annotations
 import argparse
 import os
 import statistics
-import sys
 import tempfile
 import time
 from collections.abc import Callable
 from pathlib import Path
 
+import streamlit as st
+from streamlit.testing.v1 import AppTest
+
+from grapevine.synthetic import SYNTHETIC_CONFIG, generate_store
+
 REPO = Path(__file__).resolve().parent.parent
-# Run as a script, Python puts benchmarks/ first on the path, where benchmark files named
-# like packages (scoring.py, app.py) would shadow the real ones: the repository goes first.
-sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != REPO / "benchmarks"]
-sys.path.insert(0, str(REPO))
-
-import streamlit as st  # noqa: E402
-from streamlit.testing.v1 import AppTest  # noqa: E402
-
-from benchmarks.synthetic import SYNTHETIC_CONFIG, generate_store  # noqa: E402
 
 PAGES = ["overview", "word_of_mouth", "complaints", "communities", "mentions", "sources"]
 FIRST_RENDER_TARGET = 2.0

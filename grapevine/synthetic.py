@@ -1,7 +1,7 @@
 """A realistic synthetic store of N mentions, with brand matches and labels, for benchmarks
 and demos.
 
-    python benchmarks/synthetic.py --n 1000000 --out /tmp/grapevine-1m.db [--seed 7]
+    python grapevine/synthetic.py --n 1000000 --out /tmp/grapevine-1m.db [--seed 7]
 
 ``generate_store(url, n, seed)`` is the function other benchmarks reuse; ``SYNTHETIC_CONFIG``
 (and :func:`synthetic_settings`) is the brand configuration the data was made for: Acme
@@ -40,13 +40,9 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-REPO = Path(__file__).resolve().parent.parent
-if str(REPO) not in sys.path:
-    sys.path.insert(0, str(REPO))
+from sqlalchemy import insert
 
-from sqlalchemy import insert  # noqa: E402
-
-from storage import open_store, schema  # noqa: E402
+from storage import open_store, schema
 
 __all__ = ["END", "MODEL_VERSION", "SYNTHETIC_CONFIG", "generate_store", "synthetic_settings"]
 
@@ -243,6 +239,11 @@ def generate_store(url: str, n: int, seed: int = 7) -> None:
                 if parent is None and kind in ("comment", "answer"):
                     parent = f"{source[:2]}{rng.randint(1, max(1, mention_id))}"
                 language = lang_pick()
+                score: int | None
+                comments: int | None
+                answers: int | None
+                helpful: int | None
+                rating: int | None
                 if source == "reddit" or source == "hackernews" or source == "mastodon":
                     score, comments = (
                         int(rng.paretovariate(1.3)) - 1,

@@ -1,0 +1,1 @@
+"""``grapevine demo``: a clearly labelled demo store (see :mod:`grapevine.demo.area`)."""
