@@ -1,6 +1,7 @@
 # Grapevine — two commands set everything up on a fresh machine:
-#   make run    install, collect (live APIs online, bundled recordings offline), classify,
-#               then keep collecting on schedule and serve the dashboard
+#   make run    install, collect (live APIs online; offline, the demo: bundled recordings
+#               plus a generated month), classify, then keep collecting on schedule and
+#               serve the dashboard
 #   make test   ruff, mypy and the whole pytest suite
 PYTHON ?= python3
 VENV   := .venv
@@ -20,8 +21,12 @@ $(STAMP): pyproject.toml
 
 install: $(STAMP)
 
+# Offline (no source's API reachable), `grapevine demo --if-offline` builds the labelled
+# demo store (replayed recordings + a generated month, alerts fired); online it does
+# nothing and the live collection below fills the store.
 run: install
 	$(BIN)/grapevine init
+	$(BIN)/grapevine demo --if-offline
 	$(BIN)/grapevine collect --once
 	$(BIN)/grapevine label
 	$(BIN)/grapevine run

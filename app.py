@@ -16,58 +16,57 @@ from grapevine.dashboard.sidebar import render_sidebar
 
 st.set_page_config(page_title="Grapevine", page_icon=":material/forum:", layout="wide")
 
-user = auth.gate()
-
 _PAGES = "grapevine/dashboard/pages"
 
 _ADMIN_PAGES = [
     st.Page(auth.users_page, title="Users", url_path="users", icon=":material/group:"),
 ]
 
-page = st.navigation(
-    [
-        st.Page(
-            f"{_PAGES}/overview.py",
-            title="Overview",
-            url_path="overview",
-            icon=":material/monitoring:",
-            default=True,
-        ),
-        st.Page(
-            f"{_PAGES}/word_of_mouth.py",
-            title="Word of mouth",
-            url_path="word-of-mouth",
-            icon=":material/forum:",
-        ),
-        st.Page(
-            f"{_PAGES}/complaints.py",
-            title="Complaints",
-            url_path="complaints",
-            icon=":material/report:",
-        ),
-        st.Page(
-            f"{_PAGES}/communities.py",
-            title="Communities",
-            url_path="communities",
-            icon=":material/groups:",
-        ),
-        st.Page(
-            f"{_PAGES}/mentions.py", title="Mentions", url_path="mentions", icon=":material/search:"
-        ),
-        st.Page(
-            f"{_PAGES}/sources.py",
-            title="Sources",
-            url_path="sources",
-            icon=":material/monitor_heart:",
-        ),
-        st.Page(
-            f"{_PAGES}/alerts.py",
-            title="Alerts",
-            url_path="alerts",
-            icon=":material/notifications:",
-        ),
-        *(_ADMIN_PAGES if user.can("admin") else []),
-    ]
-)
+_READ_PAGES = [
+    st.Page(
+        f"{_PAGES}/overview.py",
+        title="Overview",
+        url_path="overview",
+        icon=":material/monitoring:",
+        default=True,
+    ),
+    st.Page(
+        f"{_PAGES}/word_of_mouth.py",
+        title="Word of mouth",
+        url_path="word-of-mouth",
+        icon=":material/forum:",
+    ),
+    st.Page(
+        f"{_PAGES}/complaints.py",
+        title="Complaints",
+        url_path="complaints",
+        icon=":material/report:",
+    ),
+    st.Page(
+        f"{_PAGES}/communities.py",
+        title="Communities",
+        url_path="communities",
+        icon=":material/groups:",
+    ),
+    st.Page(
+        f"{_PAGES}/mentions.py", title="Mentions", url_path="mentions", icon=":material/search:"
+    ),
+    st.Page(
+        f"{_PAGES}/sources.py",
+        title="Sources",
+        url_path="sources",
+        icon=":material/monitor_heart:",
+    ),
+    st.Page(
+        f"{_PAGES}/alerts.py",
+        title="Alerts",
+        url_path="alerts",
+        icon=":material/notifications:",
+    ),
+    st.Page(f"{_PAGES}/model.py", title="Model", url_path="model", icon=":material/fact_check:"),
+]
+
+user = auth.gate(pages=[*_READ_PAGES, *_ADMIN_PAGES])
+page = st.navigation([*_READ_PAGES, *(_ADMIN_PAGES if user.can("admin") else [])])
 render_sidebar()
 page.run()

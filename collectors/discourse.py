@@ -27,6 +27,7 @@ from collectors.base import Collector, Route, Search, register
 from collectors.errors import MalformedPayload, SkippableRecord
 from collectors.http import HttpSession, expect_mapping
 from collectors.text import html_to_text
+from collectors.window import round_robin
 from config.secrets import get_secret
 from core.mention import Cursor, Mention, MentionKind, Page
 
@@ -119,6 +120,7 @@ class Discourse(Collector):
     name = "discourse"
     default_base_url = "https://meta.discourse.org"
     is_sorted = False
+    plans_pages = True
     terms_of_use = (
         "Public Discourse forums via their JSON API; each forum sets its own terms "
         "(most follow Discourse's default ToS), and posts remain their authors'."
@@ -141,11 +143,11 @@ class Discourse(Collector):
             mark = marks.setdefault(f"{forum}|posts", {"id": 0, "at": None})
             pages.append(self._latest(http, forum, mark, state, headers))
         seen: set[str] = set()  # a post found by two terms (or also listed) once per run
-        for stream in pages:
-            for page in stream:
-                unseen = [m for m in page.mentions if m.external_id not in seen]
-                seen.update(m.external_id for m in unseen)
-                yield Page(unseen, page.cursor, page.skipped, page.errors)
+        # Round-robin within max_pages: every term's newest page before any second page.
+        for page in round_robin(pages, search.page_budget):
+            unseen = [m for m in page.mentions if m.external_id not in seen]
+            seen.update(m.external_id for m in unseen)
+            yield Page(unseen, page.cursor, page.skipped, page.errors)
 
     @staticmethod
     def _auth_headers() -> dict[str, str]:

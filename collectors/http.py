@@ -307,7 +307,10 @@ class HttpSession:
     def _send(self, method: str, url: str, **kwargs: Any) -> httpx.Response:
         """One attempt, bounded by the deadline and the stop flag (see the module doc)."""
         limits = self.limits
-        send_options = {k: kwargs.pop(k) for k in ("follow_redirects", "auth") if k in kwargs}
+        send_options: dict[str, Any] = {
+            k: kwargs.pop(k) for k in ("follow_redirects", "auth") if k in kwargs
+        }
+        kwargs.pop("timeout", None)  # one policy: the session's limits
         request = self.client.build_request(method, url, timeout=limits.timeout(), **kwargs)
         deadline = self._monotonic() + limits.total_timeout
         done = threading.Event()

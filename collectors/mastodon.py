@@ -9,13 +9,18 @@ token and send ``X-RateLimit-Reset`` as an ISO-8601 timestamp, which
 Paging walks *forward* with ``min_id``: each page holds the statuses right after the
 cursor, so every page's cursor can be committed (``is_sorted``). A first run takes only
 the newest page instead of crawling the timeline's history. Statuses are keyed by their
-ActivityPub ``uri``, so one post seen through two instances is stored once.
+ActivityPub ``uri``, so one post seen through two instances is stored once; a reply's
+``in_reply_to_id`` is local to the instance, so its parent is stored as the parent's
+``uri`` too — known from the statuses already seen, else looked up once with
+``/api/v1/statuses/:id`` (a bounded number per run) — so brand replies count as answers.
 """
 
 from __future__ import annotations
 
 import copy
+import dataclasses
 import re
+from collections import OrderedDict
 from collections.abc import Iterator
 from datetime import datetime
 from typing import Any
@@ -25,9 +30,16 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from collectors.base import Collector, Search, register
 from collectors.cassette import cassette_transport
-from collectors.errors import ConfigurationError, MalformedPayload, SkippableRecord
+from collectors.errors import (
+    CollectorError,
+    ConfigurationError,
+    MalformedPayload,
+    SkippableRecord,
+    Stopped,
+)
 from collectors.http import HttpSession
 from collectors.text import html_to_text
+from collectors.window import round_robin
 from config.secrets import get_secret
 from core.mention import Cursor, Mention, MentionKind, Page
 
@@ -52,7 +64,8 @@ def hashtags_for(terms: list[str] | tuple[str, ...], extra: list[str]) -> list[s
     (``"espresso machine"`` -> ``espressomachine``)."""
     tags: list[str] = []
     for candidate in [*extra, *terms]:
-        tag = candidate.lstrip("#").replace(" ", "").lower()
+        # Phrases arrive quoted from the query ('"stop and go"' -> stopandgo).
+        tag = candidate.strip().strip('"').strip().lstrip("#").replace(" ", "").lower()
         if tag and _TAG.match(tag) and tag not in tags:
             tags.append(tag)
     return tags
@@ -64,8 +77,11 @@ def _parse_time(value: Any) -> datetime:
     return datetime.fromisoformat(value.replace("Z", "+00:00"))
 
 
-def status_to_mention(status: Any, host: str) -> Mention:
-    """Map one Mastodon status (as any instance serves it) to a Mention."""
+def status_to_mention(status: Any, host: str, parent_uri: str | None = None) -> Mention:
+    """Map one Mastodon status (as any instance serves it) to a Mention.
+
+    ``parent_uri`` is the ActivityPub ``uri`` of the status it replies to, when known: the
+    instance-local ``in_reply_to_id`` would never match a stored ``external_id``."""
     if not isinstance(status, dict):
         raise SkippableRecord(f"mastodon {host}: status is not an object: {str(status)[:80]!r}")
     uri, local_id = status.get("uri"), status.get("id")
@@ -94,7 +110,7 @@ def status_to_mention(status: Any, host: str) -> Mention:
         url=status.get("url") if isinstance(status.get("url"), str) else uri,
         community=f"mastodon:{host}",
         author=acct if isinstance(acct, str) else None,
-        parent_id=str(reply_to) if reply_to else None,
+        parent_id=parent_uri if reply_to else None,
         score=count("favourites_count"),
         comments=count("replies_count"),
         language=status.get("language") if isinstance(status.get("language"), str) else None,
@@ -102,11 +118,50 @@ def status_to_mention(status: Any, host: str) -> Mention:
     )
 
 
+class _Parents:
+    """Instance-local status ids to ActivityPub URIs: remembered from every status seen
+    (bounded), and looked up at most ``lookups`` times per run."""
+
+    def __init__(self, http: HttpSession, headers: dict[str, str], lookups: int = 50) -> None:
+        self._http = http
+        self._headers = headers
+        self._known: OrderedDict[str, str | None] = OrderedDict()
+        self._lookups = lookups
+
+    def remember(self, host: str, local_id: str, uri: str | None) -> None:
+        self._known[f"{host}|{local_id}"] = uri
+        while len(self._known) > 10_000:
+            self._known.popitem(last=False)
+
+    def link(self, mention: Mention, base: str, host: str) -> Mention:
+        local = mention.raw.get("in_reply_to_id")
+        if not local:
+            return mention
+        key = f"{host}|{local}"
+        if key not in self._known:
+            if self._lookups <= 0:
+                return mention
+            self._lookups -= 1
+            try:
+                status = self._http.get_json(
+                    f"{base}/api/v1/statuses/{local}", headers=self._headers
+                )
+            except Stopped:
+                raise
+            except CollectorError:
+                status = None  # deleted, private or refused: the reply stays unlinked
+            uri = status.get("uri") if isinstance(status, dict) else None
+            self.remember(host, str(local), uri if isinstance(uri, str) else None)
+        parent = self._known.get(key)
+        return dataclasses.replace(mention, parent_id=parent) if parent else mention
+
+
 @register
 class Mastodon(Collector):
     name = "mastodon"
     default_base_url = "https://mastodon.social"
     is_sorted = True  # pages walk forward in time with min_id
+    plans_pages = True  # round-robin across tags and searches within max_pages
     terms_of_use = (
         "Public Mastodon statuses through each instance's REST API; every instance sets "
         "its own terms, and authors keep their rights (respect #nobot and deletions)."
@@ -131,37 +186,43 @@ class Mastodon(Collector):
         instances = self.options.instances or [str(http.client.base_url).rstrip("/")]
         tags = hashtags_for(list(search.terms), self.options.hashtags)
         seen: set[str] = set()  # one status can carry several followed tags
+        parents = _Parents(http, headers)
+        streams: list[Iterator[Page]] = []
         for instance in instances:
             base = instance.rstrip("/")
             host = httpx.URL(base).host or base
-            for tag in tags:
-                yield from self._walk(
-                    http,
-                    f"{base}/api/v1/timelines/tag/{tag}",
-                    {},
-                    f"{host}|tag:{tag}",
-                    host,
-                    marks,
-                    state,
-                    headers,
-                    seen,
-                    list_key=None,
-                )
+            walks: list[tuple[str, dict[str, Any], str, str | None]] = [
+                (f"{base}/api/v1/timelines/tag/{tag}", {}, f"tag:{tag}", None) for tag in tags
+            ]
             if self.options.search:
-                for term in search.terms:
-                    params = {"q": term, "type": "statuses", "resolve": "false"}
-                    yield from self._walk(
-                        http,
+                walks += [
+                    (
                         f"{base}/api/v2/search",
+                        {"q": term, "type": "statuses", "resolve": "false"},
+                        f"search:{term}",
+                        "statuses",
+                    )
+                    for term in search.terms
+                ]
+            for url, params, name, list_key in walks:
+                streams.append(
+                    self._walk(
+                        http,
+                        url,
                         params,
-                        f"{host}|search:{term}",
+                        f"{host}|{name}",
                         host,
                         marks,
                         state,
                         headers,
                         seen,
-                        list_key="statuses",
+                        list_key=list_key,
+                        parents=parents,
+                        base=base,
                     )
+                )
+        # Every tag and search gets its page before any gets a second (round-robin).
+        yield from round_robin(streams, search.page_budget)
 
     def _walk(
         self,
@@ -175,6 +236,8 @@ class Mastodon(Collector):
         headers: dict[str, str],
         seen: set[str],
         list_key: str | None,
+        parents: _Parents,
+        base: str,
     ) -> Iterator[Page]:
         while True:
             min_id = marks.get(key)
@@ -206,6 +269,9 @@ class Mastodon(Collector):
                 if mention.external_id not in seen:
                     seen.add(mention.external_id)
                     mentions.append(mention)
+            for mention in mentions:
+                parents.remember(host, str(mention.raw["id"]), mention.external_id)
+            mentions = [parents.link(m, base, host) for m in mentions]
             if newest is not None:
                 marks[key] = str(newest)
             yield Page(mentions, copy.deepcopy(state), skipped=len(problems), errors=problems)

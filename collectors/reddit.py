@@ -51,6 +51,7 @@ from collectors.errors import (
     SkippableRecord,
 )
 from collectors.http import HttpSession, decode_json
+from collectors.window import round_robin
 from config.secrets import get_secret
 from core.mention import Cursor, Mention, MentionKind, Page
 
@@ -230,6 +231,7 @@ class Reddit(Collector):
     name = "reddit"
     default_base_url = "https://oauth.reddit.com"
     is_sorted = True  # later pages walk forward in time with ``before``
+    plans_pages = True
     terms_of_use = (
         "Reddit Data API (OAuth app required); Reddit's Developer Terms and Data API Terms "
         "apply: no commercial use without an agreement, honour deletions, attribute Reddit."
@@ -260,9 +262,19 @@ class Reddit(Collector):
             for sub in self.options.subreddits:
                 streams.append((f"comments:{sub}", f"r/{sub}/comments/", {}))
         seen: set[str] = set()  # a post found by two streams is yielded once per run
-        for key, path, params in streams:
-            mark = marks.setdefault(key, {"before": None, "at": None, "at_ids": []})
-            yield from self._walk(reddit, path, {**base, **params}, mark, state, seen)
+        walks = [
+            self._walk(
+                reddit,
+                path,
+                {**base, **params},
+                marks.setdefault(key, {"before": None, "at": None, "at_ids": []}),
+                state,
+                seen,
+            )
+            for key, path, params in streams
+        ]
+        # Round-robin within max_pages: every stream's page before any second page.
+        yield from round_robin(walks, search.page_budget)
 
     def _walk(
         self,

@@ -51,6 +51,7 @@ __all__ = [
     "StreamProgress",
     "new_window",
     "progress",
+    "round_robin",
     "sweep",
     "sweep_step",
 ]
@@ -263,6 +264,27 @@ def sweep(
             yield page(fetched, kept)
             if fetched.then_raise is not None:
                 raise fetched.then_raise
+
+
+def round_robin(streams: Sequence[Iterator[Page]], budget: int | None) -> Iterator[Page]:
+    """One page of each stream in turn, within ``budget`` pages — except that every
+    stream gets its first page, so no term goes unasked (for sources that read forward
+    from a stored mark, such as Mastodon's ``min_id``)."""
+    active = list(streams)
+    used = 0
+    first_round = True
+    while active:
+        for stream in list(active):
+            if not first_round and budget is not None and used >= budget:
+                return
+            try:
+                page = next(stream)
+            except StopIteration:
+                active.remove(stream)
+                continue
+            used += 1
+            yield page
+        first_round = False
 
 
 @dataclasses.dataclass(frozen=True, slots=True)

@@ -34,6 +34,7 @@ __all__ = [
     "HotspotRule",
     "KeywordRule",
     "NegativeSwingRule",
+    "ReportSettings",
     "Rule",
     "SlackChannel",
     "VolumeSpikeRule",
@@ -259,6 +260,23 @@ class DigestSettings(_Strict):
     hour: int = Field(default=8, ge=0, le=23, description="UTC hour from which it is due")
 
 
+class ReportSettings(_Strict):
+    """``[alerts.report]``: a scheduled report per brand (``grapevine report`` on a timer),
+    written as a self-contained HTML file and e-mailed to ``channels``."""
+
+    enabled: bool = True
+    every: timedelta = Field(default=timedelta(days=7), description="how often it is made")
+    period: timedelta = Field(default=timedelta(days=7), description="the span it covers")
+    brands: list[str] = Field(default_factory=list, description="default: every brand")
+    channels: list[str] = Field(default_factory=list, description="email channels")
+    out_dir: str | None = Field(default="reports", description="where the HTML files go")
+
+    @field_validator("every", "period", mode="before")
+    @classmethod
+    def _intervals_interval(cls, value: Any) -> Any:
+        return _interval(value)
+
+
 class RetrySettings(_Strict):
     """Exponential backoff between attempts: base, 2·base, 4·base, … capped at ``max_delay``."""
 
@@ -301,6 +319,7 @@ class AlertsSettings(_Strict):
     channels: dict[str, Channel] = Field(default_factory=dict)
     rules: list[Rule] = Field(default_factory=list)
     digest: DigestSettings | None = None
+    report: ReportSettings | None = None
     retry: RetrySettings = Field(default_factory=RetrySettings)
 
     @field_validator("every", "deliver_every", mode="before")
@@ -322,6 +341,8 @@ class AlertsSettings(_Strict):
             ]
             if not_email:
                 raise ValueError(f"digest.channels must be email channels; not: {not_email}")
+        if self.report is not None:  # the scheduled report (grapevine.workflow)
+            wanted.append(("report.channels", self.report.channels))
         for where, names in wanted:
             unknown = [n for n in names if n not in known]
             if unknown:

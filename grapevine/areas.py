@@ -41,6 +41,7 @@ BUILTIN_AREAS: tuple[str, ...] = (
     "grapevine.privacy.area",
     "grapevine.demo.area",
     "grapevine.worker.area",
+    "grapevine.workflow.area",
 )
 ENTRY_POINT_GROUP = "grapevine.areas"
 

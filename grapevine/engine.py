@@ -45,6 +45,12 @@ def utcnow() -> datetime:
     return datetime.now(UTC)
 
 
+def _wait_on_stop(seconds: float) -> None:
+    """The default ``sleep``: stands for :meth:`Engine._interruptible_sleep` (a wait
+    that a stop request cuts short), which needs the engine's stop flag."""
+    raise NotImplementedError  # replaced in Engine.__init__
+
+
 @dataclasses.dataclass(frozen=True, slots=True)
 class Job:
     """One scheduled unit of collection: a source searched for one brand or competitor."""
@@ -114,7 +120,7 @@ class Engine:
         *,
         replay: Iterable[str] = (),
         transports: Mapping[str, httpx.BaseTransport] | None = None,
-        sleep: Callable[[float], None] | None = None,
+        sleep: Callable[[float], None] = _wait_on_stop,
         clock: Callable[[], datetime] = utcnow,
         stop: threading.Event | None = None,
         limits: Limits | None = None,
@@ -126,7 +132,7 @@ class Engine:
         self._clock = clock
         self.stop = stop or threading.Event()
         # By default a wait is cut short by a stop request (the session then raises Stopped).
-        self._sleep = sleep if sleep is not None else self._interruptible_sleep
+        self._sleep = self._interruptible_sleep if sleep is _wait_on_stop else sleep
         c = settings.collect
         self.limits = limits or Limits(
             connect_timeout=c.connect_timeout_seconds,

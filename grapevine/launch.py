@@ -63,8 +63,8 @@ def _announce_replay(replayed: set[str], all_sources: Sequence[str]) -> None:
     what = replay_note(replayed)
     if set(all_sources) <= replayed:
         console.print(
-            "[bold yellow]Offline:[/] replaying the bundled files instead of calling the "
-            f"live APIs ({what})."
+            "[bold yellow]Offline:[/] replaying the bundled API recordings and fixtures "
+            f"instead of calling the live APIs ({what})."
         )
     else:
         console.print(

@@ -25,6 +25,7 @@ from nlp.language import LanguageIdentifier
 from nlp.model import ModelMeta, load_model, quantise
 
 CHARS_PER_TOKEN_BOUND = 32  # no tokenizer piece is longer; cut before tokenising
+WIDTH_STEP = 8  # texts are padded to a multiple of 8 tokens, whatever their neighbours
 _LONE_SURROGATE = re.compile(r"[\ud800-\udfff]")
 
 
@@ -33,6 +34,25 @@ def clean_text(text: object) -> str:
     if not isinstance(text, str):
         return "" if text is None else str(text)
     return _LONE_SURROGATE.sub("\ufffd", text)
+
+
+def padded_width(tokens: int) -> int:
+    """The width a text of ``tokens`` tokens is padded to: the next multiple of
+    ``WIDTH_STEP``, whatever its neighbours (so attention always sees the same shapes)."""
+    return max(WIDTH_STEP, -(-tokens // WIDTH_STEP) * WIDTH_STEP)
+
+
+def batches(lengths: Sequence[int], batch_size: int) -> list[tuple[int, list[int]]]:
+    """(padded width, row indices) per batch: texts grouped by :func:`padded_width`, at most
+    ``batch_size`` per batch, in input order within a group (which changes no result)."""
+    groups: dict[int, list[int]] = {}
+    for i, n in enumerate(lengths):
+        groups.setdefault(padded_width(n), []).append(i)
+    return [
+        (width, rows[start : start + batch_size])
+        for width, rows in sorted(groups.items())
+        for start in range(0, len(rows), batch_size)
+    ]
 
 
 class Classifier(Protocol):
@@ -70,12 +90,9 @@ class ThreeHeadClassifier:
         prepared = [self.tokenizer.normalise(self.meta.prefix + clean_text(t)[:cut]) for t in texts]
         self.tokenizer.tokenizer.enable_truncation(self.max_length)
         encodings = self.tokenizer.tokenizer.encode_batch(prepared)
-        order = sorted(range(len(texts)), key=lambda i: len(encodings[i].ids))
         out: list[Any] = [None] * len(texts)
         with torch.inference_mode():
-            for start in range(0, len(order), self.batch_size):
-                rows = order[start : start + self.batch_size]
-                width = max(len(encodings[i].ids) for i in rows)
+            for width, rows in batches([len(e.ids) for e in encodings], self.batch_size):
                 ids = torch.full((len(rows), width), 1, dtype=torch.long)
                 mask = torch.zeros((len(rows), width), dtype=torch.long)
                 for r, i in enumerate(rows):

@@ -15,9 +15,12 @@ a mention is never labelled twice for one model version.
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable
 from datetime import UTC, datetime
+from typing import Any
 
+import torch
 from sqlalchemy import and_, select
 
 from nlp.classify import Classifier
@@ -25,6 +28,45 @@ from storage.schema import labels, mentions
 from storage.store import Store, upsert_statement
 
 PAGE_BATCHES = 8
+#: the batch size labelling uses on a GPU unless a larger one is configured
+GPU_BATCH_SIZE = 256
+
+
+class _OnDevice(torch.nn.Module):
+    """A model moved to ``device`` (in ``dtype``): its inputs follow it there."""
+
+    def __init__(self, inner: torch.nn.Module, device: torch.device, dtype: torch.dtype) -> None:
+        super().__init__()
+        self.inner = inner.to(device=device, dtype=dtype).eval()
+        self.device = device
+
+    def forward(self, *args: Any, **kwargs: Any) -> Any:
+        def move(value: Any) -> Any:
+            return value.to(self.device) if isinstance(value, torch.Tensor) else value
+
+        return self.inner(*(move(a) for a in args), **{k: move(v) for k, v in kwargs.items()})
+
+
+def on_device(classifier: Classifier, device: str) -> Classifier:
+    """``classifier`` with its models on ``device`` ("cpu" leaves it as it is; "cuda" runs
+    in bfloat16 where the GPU supports it, else float16, with batches of at least
+    :data:`GPU_BATCH_SIZE`). The classifier must have been loaded unquantised: dynamic
+    quantisation is CPU-only."""
+    if device == "cpu":
+        return classifier
+    if not device.startswith("cuda"):
+        raise ValueError(f"unknown device {device!r}; use cpu or cuda")
+    if not torch.cuda.is_available():
+        raise ValueError("--device cuda: torch sees no CUDA GPU on this machine")
+    target = torch.device(device)
+    dtype = torch.bfloat16 if torch.cuda.is_bf16_supported() else torch.float16
+    parts = [classifier, getattr(classifier, "base", None)]
+    for part in parts:
+        model = getattr(part, "model", None)
+        if isinstance(model, torch.nn.Module):
+            part.model = _OnDevice(model, target, dtype)  # type: ignore[union-attr]
+            part.batch_size = max(int(getattr(part, "batch_size", 0)), GPU_BATCH_SIZE)  # type: ignore[union-attr]
+    return classifier
 
 
 def mention_text(title: str | None, text: str | None) -> str:
@@ -41,14 +83,16 @@ def label_pending(
     limit: int | None = None,
     clock: Callable[[], datetime] = lambda: datetime.now(UTC),
     progress: Callable[[int], None] | None = None,
+    stop: threading.Event | None = None,
 ) -> int:
     """Label up to ``limit`` unlabelled, not-deleted mentions; return how many labels this
-    call wrote (mentions another process labelled meanwhile are not counted)."""
+    call wrote (mentions another process labelled meanwhile are not counted). A set
+    ``stop`` ends it after the page being written (SIGTERM on a worker)."""
     done = 0
     labelled_total = 0
     page_size = batch_size * PAGE_BATCHES
     last_id = 0
-    while limit is None or done < limit:
+    while (limit is None or done < limit) and not (stop is not None and stop.is_set()):
         take = page_size if limit is None else min(page_size, limit - done)
         query = (
             select(mentions.c.id, mentions.c.title, mentions.c.text, mentions.c.language)

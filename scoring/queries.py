@@ -1,5 +1,9 @@
 """The SQL building blocks every scoring module shares (SQLAlchemy Core; SQLite and PostgreSQL).
 
+:class:`BrandScope` is the one place "which mentions" becomes SQL: the metrics, the app's
+Mentions page, the export and the alerts all select through it, so a filter (and the
+complaint threshold, ``[scoring] complaint_threshold``) means the same on every face.
+
 The pattern is always the same and served by indexes: a range scan of ``matches`` on
 ``(brand, role, created_at)``, the mention by primary key (to drop deleted ones and apply the
 source filter), and the label by ``(mention_id, model_version)``. Grouping happens in the
@@ -33,6 +37,7 @@ from sqlalchemy import (
 
 from config.scoring import ScoringSettings
 from config.settings import Brand, Settings
+from scoring.corrections import corrected_labels
 from scoring.records import NO_FILTERS, ComplaintFilter, MentionFilters, MentionSelection, Period
 from storage import schema
 
@@ -52,7 +57,9 @@ __all__ = [
 
 M = schema.mentions
 X = schema.matches
-L = schema.labels
+#: The labels every scope reads: the model's, with people's corrections in their place
+#: (:mod:`scoring.corrections`), so every figure, alert and export uses a correction.
+L = corrected_labels()
 
 
 @contextlib.contextmanager
@@ -171,17 +178,20 @@ class BrandScope:
         cls,
         selection: MentionSelection,
         model_version: str | None,
-        scoring: ScoringSettings,
+        scoring: ScoringSettings | None,
     ) -> BrandScope:
-        """The scope of a :class:`MentionSelection` (its threshold, else ``scoring``'s)."""
+        """The scope of a :class:`MentionSelection`: its complaint threshold, else
+        ``scoring``'s (``settings.scoring``); a complaint filter with neither is refused."""
         threshold = selection.complaint_threshold
+        if threshold is None and scoring is not None:
+            threshold = scoring.complaint_threshold
         return cls(
             [selection.brand],
             selection.roles,
             None,
             selection.filters,
             model_version,
-            complaint_threshold=scoring.complaint_threshold if threshold is None else threshold,
+            complaint_threshold=threshold,
             since=selection.since,
             until=selection.until,
         )
@@ -347,7 +357,7 @@ def brand_query(
 
 
 def selection_scope(
-    conn: Connection, selection: MentionSelection, scoring: ScoringSettings
+    conn: Connection, selection: MentionSelection, scoring: ScoringSettings | None
 ) -> BrandScope:
     """The scope of ``selection`` with its model version resolved (None: the newest labels)
     and its complaint threshold (None: ``scoring.complaint_threshold``)."""

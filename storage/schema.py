@@ -31,6 +31,7 @@ from sqlalchemy.types import TypeDecorator
 __all__ = [
     "alert_deliveries",
     "alerts",
+    "corrections",
     "cursors",
     "labels",
     "login_failures",
@@ -40,6 +41,8 @@ __all__ = [
     "metadata",
     "runs",
     "tombstones",
+    "triage",
+    "triage_events",
     "users",
 ]
 
@@ -238,4 +241,48 @@ tombstones = Table(
     Column("kind", String(16), primary_key=True),
     Column("digest", String(64), primary_key=True),  # keyed hash: no handle in clear
     Column("forgotten_at", UTCDateTime, nullable=False),
+)
+
+# --- 0005_workflow: what people did with a mention, and the labels they corrected -------
+
+triage = Table(
+    "triage",
+    metadata,
+    Column("mention_id", Id, ForeignKey("mentions.id", ondelete="CASCADE"), primary_key=True),
+    Column("status", String(16), nullable=False),  # new, in progress, done, ignored
+    Column("assignee", String(200)),
+    # ",tag one,tag two," — delimited so one LIKE finds a tag on SQLite and PostgreSQL alike
+    Column("tags", Text, nullable=False, default=""),
+    Column("note", Text),
+    Column("updated_by", String(200), nullable=False),
+    Column("updated_at", UTCDateTime, nullable=False),
+    Index("ix_triage_status", "status"),
+    Index("ix_triage_assignee", "assignee"),
+)
+
+triage_events = Table(
+    "triage_events",
+    metadata,
+    # the audit trail: every change of triage or of a correction, who and when
+    Column("id", Id, primary_key=True, autoincrement=True),
+    Column("mention_id", Id, ForeignKey("mentions.id", ondelete="CASCADE"), nullable=False),
+    Column("field", String(32), nullable=False),  # status, assignee, tags, note, sentiment…
+    Column("old", Text),
+    Column("new", Text),
+    Column("by", String(200), nullable=False),
+    Column("at", UTCDateTime, nullable=False),
+    Index("ix_triage_events_mention_id_at", "mention_id", "at"),
+)
+
+corrections = Table(
+    "corrections",
+    metadata,
+    # a person's labels for a mention, beside the model's (``labels`` is never written)
+    Column("mention_id", Id, ForeignKey("mentions.id", ondelete="CASCADE"), primary_key=True),
+    Column("sentiment", String(8)),  # None: this label was not reviewed
+    Column("complaint", Boolean),
+    Column("quality", String(16)),
+    Column("corrected_by", String(200), nullable=False),
+    Column("corrected_at", UTCDateTime, nullable=False),
+    Index("ix_corrections_corrected_at", "corrected_at"),
 )

@@ -528,12 +528,12 @@ class Store:
             )
             return bool(done.rowcount)
 
-    def record_login_failure(self, username: str, *, keep_after: datetime) -> None:
-        """One failed login for ``username``; failures older than ``keep_after`` go."""
+    def record_login_failure(self, username: str, at: datetime, *, keep_after: datetime) -> None:
+        """One failed login for ``username`` at ``at``; failures older than ``keep_after`` go."""
         f = schema.login_failures
         with self.engine.begin() as conn:
             conn.execute(delete(f).where(f.c.failed_at < keep_after))
-            conn.execute(insert(f).values(username=username, failed_at=self._now()))
+            conn.execute(insert(f).values(username=username, failed_at=at))
 
     def login_failures_since(self, username: str, since: datetime) -> int:
         f = schema.login_failures

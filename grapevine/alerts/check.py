@@ -15,7 +15,6 @@ import logging
 from collections.abc import Callable, Sequence
 from datetime import datetime, timedelta
 from typing import Any
-from urllib.parse import quote
 
 from sqlalchemy import Connection
 
@@ -31,6 +30,7 @@ from config.alerts import (
 )
 from grapevine.alerts import outbox, queries, rules
 from grapevine.alerts.digest import fire_digest_if_due
+from grapevine.alerts.links import mentions_link
 from scoring import Hotspot, Period, ScoringSettings, community_hotspots, resolve_model_version
 from storage import Store
 
@@ -299,12 +299,17 @@ def _new_hotspot(ctx: _Context, rule: HotspotRule) -> Finding | str:
             limit=rule.top_n,
         )
 
-    current = ranking(ctx.now)
+    # A community that scores nothing is no hotspot; and with nothing ranked before (the
+    # first check, a new store) every community would be "new": no baseline, no alert.
+    current = tuple(h for h in ranking(ctx.now) if h.score > 0)
     if not current:
         return "no data"
+    previous = ranking(ctx.now - rule.compare_to)
+    if not previous:
+        return "no baseline"
     entered = rules.new_entries(
         [h.community for h in current],
-        [h.community for h in ranking(ctx.now - rule.compare_to)],
+        [h.community for h in previous],
     )
     seen = outbox.alerted_subjects(
         ctx.store, rule.rule_id, rule.brand, since=ctx.now - rule.cooldown
@@ -321,8 +326,8 @@ def _new_hotspot(ctx: _Context, rule: HotspotRule) -> Finding | str:
             f"{names} entered {rule.brand}'s top {rule.top_n} communities (hotspot score over "
             f"the last {_span(rule.window)}). "
             + " ".join(
-                f"{c}: #{rank[c][0]}, score {rank[c][1].score:.2f}, {rank[c][1].recommendation} "
-                f"({', '.join(rank[c][1].top_factors)})."
+                f"{c}: #{rank[c][0]}, score {rank[c][1].score:.2f}, {rank[c][1].recommendation}"
+                + (f" ({', '.join(rank[c][1].top_factors)})." if rank[c][1].top_factors else ".")
                 for c in entered
             )
         ),
@@ -357,6 +362,31 @@ _EVALUATORS: dict[type[Any], Callable[[_Context, Any], Finding | str]] = {
 }
 
 
+def _link(cfg: AlertsSettings, rule: AnyRule, finding: Finding, now: datetime) -> str:
+    """The Mentions view of what fired the alert: the mentions it names (complaints,
+    keyword hits), else the window it looked at — negative ones for a swing, the
+    communities' for a hotspot."""
+    window: timedelta = getattr(rule, "lookback", None) or getattr(rule, "window", None) or DAY
+    ids: list[int] = []
+    extra: dict[str, str] = {}
+    if isinstance(rule, ComplaintRule | KeywordRule):
+        ids = [int(s) for s in finding.subjects if s.isdigit()]
+    elif isinstance(rule, NegativeSwingRule):
+        extra["sentiment"] = "negative"
+    elif isinstance(rule, HotspotRule):
+        extra["community"] = ",".join(finding.subjects)
+    if isinstance(rule, VolumeSpikeRule | NegativeSwingRule):
+        window = DAY
+    return mentions_link(
+        cfg.dashboard_url,
+        rule.brand,
+        first=(now - window).date(),
+        last=now.date(),
+        ids=ids,
+        extra=extra,
+    )
+
+
 def _payload(cfg: AlertsSettings, rule: AnyRule, finding: Finding, now: datetime) -> dict[str, Any]:
     return {
         "kind": rule.kind,
@@ -366,7 +396,7 @@ def _payload(cfg: AlertsSettings, rule: AnyRule, finding: Finding, now: datetime
         "summary": finding.summary,
         "figure": finding.figure,
         "examples": finding.examples,
-        "link": f"{cfg.dashboard_url.rstrip('/')}/?brand={quote(rule.brand)}",
+        "link": _link(cfg, rule, finding, now),
         "checked_at": now.isoformat(),
         "data": finding.data,
         "subjects": finding.subjects,

@@ -19,7 +19,7 @@ from core.query import Query
 from grapevine.alerts.rules import ComplaintCandidate, SentimentCounts
 from scoring import NO_FILTERS, MentionFilters, Period, ScoringSettings
 from scoring.complaints import complaint_rows, first_replies, own_posts
-from scoring.queries import BrandScope, engagement_expr
+from scoring.queries import BrandScope, L, engagement_expr
 from storage import schema
 
 __all__ = [
@@ -33,7 +33,6 @@ __all__ = [
 
 M = schema.mentions
 X = schema.matches
-L = schema.labels
 DAY = timedelta(days=1)
 SNIPPET_CHARS = 280
 

@@ -23,7 +23,7 @@ For pages: :func:`current_user`, :func:`can_edit`, :func:`is_admin` and
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -111,9 +111,12 @@ def _remember(user: User) -> User:
     return user
 
 
-def gate(settings: Settings | None = None) -> User:
+def gate(settings: Settings | None = None, pages: Sequence[Any] = ()) -> User:
     """The signed-in user, or the login page (and a stop). On a loopback dashboard with
-    no accounts and no identity provider, everyone who can reach it is the operator."""
+    no accounts and no identity provider, everyone who can reach it is the operator.
+
+    ``pages`` (``app.py``'s, all of them) are registered hidden while the login page shows,
+    so a bookmarked page's address survives the login and no navigation shows before it."""
     if settings is None:
         try:
             settings = load_config()
@@ -131,6 +134,7 @@ def gate(settings: Settings | None = None) -> User:
         name = str(claims.get("email") or claims.get("sub") or "unknown")
         role = oidc_role(claims, app)
         if role is None:
+            _hide_pages(pages)
             st.title("Grapevine")
             st.error("This account has no role on this dashboard. Ask an admin to add it.")
             st.text(name)
@@ -152,9 +156,17 @@ def gate(settings: Settings | None = None) -> User:
     if not login_required(_bound_address(), app, users=users, oidc=oidc):
         return _remember(User("local", "admin", "open"))
     st.session_state.pop(_USER, None)
+    _hide_pages(pages)
     _login_page(settings, store, users=users, oidc=oidc)
     st.stop()
     raise AssertionError("unreachable")  # st.stop raises; this keeps the types honest
+
+
+def _hide_pages(pages: Sequence[Any]) -> None:
+    """Register the app's pages without showing them: the frontend forgets the navigation
+    an earlier, signed-in run of this tab showed, and none of the pages runs."""
+    if pages:
+        st.navigation(list(pages), position="hidden")
 
 
 def _login_page(settings: Settings, store: Store | None, *, users: int, oidc: bool) -> None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-__all__ = ["ago", "number", "signed", "span"]
+__all__ = ["ago", "number", "signed", "span", "stamp"]
 
 
 def span(seconds: float) -> str:
@@ -41,3 +41,8 @@ def number(value: float | None, digits: int = 0, suffix: str = "") -> str:
     if value is None:
         return "—"
     return f"{value:,.{digits}f}{suffix}"
+
+
+def stamp(when: datetime | None, fmt: str = "%b %d, %H:%M UTC") -> str:
+    """A time in a table cell, or "—" when there is none (never a raw ``None``)."""
+    return "—" if when is None else when.strftime(fmt)

@@ -26,7 +26,13 @@ from sqlalchemy import (
 from config.scoring import ScoringSettings
 from grapevine.dashboard.filters import Filters
 from scoring.health import next_run
-from scoring.queries import BrandScope, language_expr, resolve_model_version
+from scoring.queries import (
+    BrandScope,
+    L,
+    language_expr,
+    resolve_model_version,
+    selection_scope,
+)
 from scoring.records import (
     ROLES,
     ComplaintFilter,
@@ -54,7 +60,7 @@ __all__ = [
 
 _m = schema.mentions
 _x = schema.matches
-_l = schema.labels
+_l = L  # the model's labels with people's corrections in their place
 _r = schema.runs
 
 
@@ -199,16 +205,18 @@ class MentionRow:
     comments: int | None
 
 
-def _scope(query: MentionQuery, scoring: ScoringSettings | None) -> BrandScope:
-    """The page's selection as SQL, read with the labels of the version the page shows."""
-    return BrandScope.of(query.selection, query.model_version, scoring or ScoringSettings())
+def _scope(conn: Connection, query: MentionQuery, scoring: ScoringSettings | None) -> BrandScope:
+    """The page's selection as SQL: the labels of its model version (None: the newest), a
+    complaint at or above its threshold (None: ``scoring``'s), exactly as the export reads
+    the same selection."""
+    return selection_scope(conn, query.selection, scoring)
 
 
 def count_mentions(
     conn: Connection, query: MentionQuery, scoring: ScoringSettings | None = None
 ) -> int:
     """How many mentions the Mentions page's filters select (for the pager)."""
-    return int(conn.execute(_scope(query, scoring).mentions(func.count())).scalar_one())
+    return int(conn.execute(_scope(conn, query, scoring).mentions(func.count())).scalar_one())
 
 
 def _row_columns(language: Any, sentiment: Any, complaint: Any, quality: Any) -> tuple[Any, ...]:
@@ -244,7 +252,7 @@ def search_mentions(
     """One page of the selected mentions, newest first."""
     columns = _row_columns(language_expr(), _l.c.sentiment, _l.c.complaint, _l.c.quality)
     stmt = (
-        _scope(query, scoring)
+        _scope(conn, query, scoring)
         .mentions(*columns)
         .order_by(_m.c.created_at.desc(), _m.c.id.desc())
         .offset(max(offset, 0))

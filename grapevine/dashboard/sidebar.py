@@ -8,17 +8,19 @@ get a sentence saying what to do, instead of a traceback or a blank chart.
 from __future__ import annotations
 
 import dataclasses
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 
 import streamlit as st
 
 from config import ConfigError, Settings, load_config, redact
 from config.app import AppSettings
-from grapevine.dashboard import auth, cached
+from grapevine.dashboard import auth, cached, links
 from grapevine.dashboard.filters import Filters, default_period
+from grapevine.demo.marker import DataOrigin, data_origin
+from grapevine.demo.provenance import replay_note
 from storage import database_url_for_display
 
-__all__ = ["Context", "current_context", "render_sidebar", "require_filters"]
+__all__ = ["Context", "current_context", "render_sidebar", "require_filters", "store_origin"]
 
 _CONTEXT_KEY = "grapevine_context"
 
@@ -97,14 +99,16 @@ def render_sidebar() -> Context:
         st.info(
             f"The store at `{database_url_for_display(url)}` has no data yet. Run "
             "`grapevine init` and then `grapevine collect` (or `grapevine run` to keep "
-            "collecting), then reload this page."
+            "collecting), or `grapevine demo` for a demo store, then reload this page."
         )
         st.stop()
     st.sidebar.caption(f"Store: `{database_url_for_display(url)}`")
     auth.render_account(st.sidebar)  # who is signed in, and the logout button
+    _origin_banner(url)
     if not settings.brands and not settings.competitors:
         return _remember(Context(settings, app, url, None))
     names = [b.name for b in settings.tracked]
+    links.read_sidebar(_PERIODS, names, sorted(settings.sources))  # ?brand=…&period=… in
     brand = st.sidebar.selectbox(
         "Brand",
         names,
@@ -130,7 +134,45 @@ def render_sidebar() -> Context:
         help="Languages of the brand's mentions in the period. Leave empty for all.",
     )
     filters = Filters(brand, first, last, tuple(sources), tuple(languages))
+    links.write_sidebar(_PERIODS)  # and back out, so the address reproduces the view
     return _remember(Context(settings, app, url, filters))
+
+
+@st.cache_data(ttl=timedelta(seconds=60), show_spinner=False)
+def store_origin(url: str) -> DataOrigin | None:
+    """Whether the store holds the demo or replayed recordings (None: live data)."""
+    with cached.engine(url).connect() as conn:
+        return data_origin(conn)
+
+
+def _origin_banner(url: str) -> None:
+    """On every page while it is true: the figures come from the demo or from replayed
+    files, not from live collection (and which files are recorded responses)."""
+    origin = store_origin(url)
+    if origin is None:
+        return
+    files = replay_note(origin.replayed)
+    if origin.kind == "demo":
+        built = f" (built {origin.built_at:%d %b %Y %H:%M} UTC)" if origin.built_at else ""
+        st.warning(
+            f"**Demo data**{built}: a generated month of mentions for the configured brands, "
+            "written for the demo and labelled by the shipped classifier"
+            + (f", plus the bundled replay files ({files})" if files else "")
+            + ". Live collection (`grapevine collect` online) replaces this banner.",
+            icon=":material/science:",
+        )
+    elif origin.kind == "replay":
+        st.warning(
+            f"**Replayed recordings**: nothing has been collected live yet. These mentions "
+            f"come from the bundled replay files ({files}). Online, `grapevine collect` "
+            "gathers live mentions.",
+            icon=":material/replay:",
+        )
+    else:
+        st.info(
+            f"Replayed, their APIs being unreachable: {', '.join(origin.replayed)} ({files}).",
+            icon=":material/replay:",
+        )
 
 
 def _remember(ctx: Context) -> Context:

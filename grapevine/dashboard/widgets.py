@@ -2,15 +2,20 @@
 
 from __future__ import annotations
 
+import json
 import re
+from collections.abc import Callable
+from datetime import timedelta
 from typing import Any, Literal
 
 import streamlit as st
 
 import scoring
+from grapevine.dashboard import cached
 from grapevine.dashboard.format import number, signed
+from scoring.communities import community_names, display_name
 
-__all__ = ["empty_period", "kpi", "plain"]
+__all__ = ["SMALL_SAMPLE", "community_namer", "empty_period", "kpi", "plain"]
 
 #: Every ASCII punctuation mark: CommonMark lets any of them be backslash-escaped, and
 #: between them they start every Markdown construct, Streamlit's ``:red[…]``, ``:icon:``
@@ -34,11 +39,15 @@ def kpi(
     suffix: str = "",
     help: str | None = None,
     lower_is_better: bool = False,
+    sample: int | None = None,
+    sample_of: str = "mentions",
 ) -> None:
     """A tile with the figure this period and its change against the previous one.
 
     The change's unit comes from scoring (``%`` for counts, ``pts`` for scores and rates).
-    An undefined figure shows "—" rather than 0 or NaN.
+    An undefined figure shows "—" rather than 0 or NaN. ``sample``: how many mentions the
+    figure rests on; below :data:`SMALL_SAMPLE` the tile says so ("from 2 mentions"), so
+    that −100 from two mentions is not read as a verdict.
     """
     unit = " pts" if comparison.unit == "pts" else " %"
     delta = signed(comparison.change, 0 if comparison.unit == "%" else 1, unit)
@@ -51,6 +60,27 @@ def kpi(
         delta_color=colour,
         help=(help + "\n\n" if help else "") + f"Previous period: {previous}",
     )
+    if sample is not None and comparison.current is not None and sample < SMALL_SAMPLE:
+        where.caption(f"{label} from {sample:,} {sample_of}: a small sample.")
+
+
+#: Below this many mentions a rate or score gets a sample-size caveat.
+SMALL_SAMPLE = 30
+
+
+@st.cache_data(ttl=timedelta(minutes=5), show_spinner=False)
+def community_labels(url: str, sources_key: str) -> dict[str, str]:
+    """Display names of the store's communities (see :mod:`scoring.communities`);
+    ``sources_key`` is the sources' options as JSON, so the cache follows the config."""
+    with cached.engine(url).connect() as conn:
+        return community_names(conn, json.loads(sources_key))
+
+
+def community_namer(ctx: Any) -> Callable[[str | None], str]:
+    """``name(community_id)`` for the page's context: the name people use for it."""
+    options = {name: dict(s.options) for name, s in ctx.settings.sources.items()}
+    names = community_labels(ctx.url, json.dumps(options, sort_keys=True, default=str))
+    return lambda community: display_name(community, names)
 
 
 def empty_period(what: str) -> None:
@@ -59,5 +89,5 @@ def empty_period(what: str) -> None:
         f"No {what} for this brand in the selected period. Widen the period or clear the "
         "source and language filters in the sidebar. If the brand has no mentions at all, "
         "check its `query` in the configuration and run `grapevine collect`; if mentions "
-        "have no labels yet, run the classifier (`grapevine classify`)."
+        "have no labels yet, label them (`grapevine label`)."
     )

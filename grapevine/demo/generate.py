@@ -156,8 +156,11 @@ class _Writer:
         if source in ("appstore", "googleplay"):
             owner = brand or self.rng.choice(self.settings.tracked)
             app_id, package, title = _apps(owner)
-            community = f"appstore:{app_id}" if source == "appstore" else f"googleplay:{package}"
-            self.names[community] = title
+            if source == "appstore":
+                community, store = f"appstore:{app_id}", "App Store"
+            else:
+                community, store = f"googleplay:{package}", "Google Play"
+            self.names[community] = f"{title} ({store})"
             return community
         if source == "mastodon":
             return f"mastodon:{'social.tchncs.de' if language == 'de' else rng.choice(_INSTANCES)}"

@@ -182,6 +182,7 @@ def export_command(
             include_raw=include_raw,
             brand=configured,
             scoring=settings.scoring,
+            retention_days=settings.store.retention_days,
         )
     except ValueError as exc:
         console.print(f"[bold red]{exc}[/]")

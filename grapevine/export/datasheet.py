@@ -51,6 +51,7 @@ class Tally:
     by_model: Counter[tuple[str, str]] = dataclasses.field(default_factory=Counter)
     complaints: int = 0
     own_account: int = 0
+    corrected: int = 0  # rows whose labels a person corrected (set after the rows)
     first_created: datetime | None = None
     last_created: datetime | None = None
     first_collected: datetime | None = None
@@ -97,6 +98,21 @@ class Datasheet:
     include_raw: bool
     terms_of_use: Mapping[str, str]
     columns: Sequence[Column]
+    retention_days: int | None = None
+
+    def retention(self) -> str:
+        """What the installation keeps, for how long, and what that means for this file."""
+        kept = (
+            f"mentions are deleted {self.retention_days} days after they were posted"
+            if self.retention_days is not None
+            else "mentions are kept until deleted on request (no retention limit configured)"
+        )
+        return (
+            f"In the installation this was exported from, {kept}; people can be forgotten on "
+            "request (`grapevine forget`), and are never collected again. Rows deleted before "
+            "this export are not in it; this file is not updated afterwards, so delete it (or "
+            "re-export) when its source data must be forgotten (docs/privacy.md)."
+        )
 
     def to_json(self) -> dict[str, Any]:
         t = self.tally
@@ -109,6 +125,7 @@ class Datasheet:
             "brand": dict(self.brand),
             "filters": dict(self.filters),
             "deleted_mentions": "excluded (removed upstream after collection)",
+            "retention": {"retention_days": self.retention_days, "statement": self.retention()},
             "rows": t.rows,
             "sources": [
                 {"source": s, "rows": n, "terms_of_use": self.terms_of_use.get(s, "")}
@@ -134,6 +151,7 @@ class Datasheet:
                 "complaints": t.complaints,
                 "complaint_threshold": t.complaint_threshold,
                 "own_account": t.own_account,
+                "corrected_by_people": t.corrected,
             },
             "models": [
                 {"model": m, "model_version": v, "rows": n}
@@ -207,6 +225,10 @@ class Datasheet:
             f"{d['counts']['complaints']:,}; by the brand's own accounts: "
             f"{d['counts']['own_account']:,}.",
             "",
+            f"Labels corrected by people: {d['counts']['corrected_by_people']:,} rows carry a "
+            "person's sentiment, complaint or quality in place of the model's (the complaint "
+            "probability of a corrected complaint is 1.0 or 0.0).",
+            "",
             "## Models",
             "",
         ]
@@ -229,6 +251,7 @@ class Datasheet:
         ]
         if d["csv_formula_escaping"]:
             lines += ["", f"CSV: {d['csv_formula_escaping']}, so spreadsheets do not run them."]
+        lines += ["", "## Retention", "", d["retention"]["statement"]]
         lines += ["", "## Sources and their terms of use", ""]
         for s in d["sources"]:
             lines.append(f"- **{s['source']}**: {s['terms_of_use'] or 'no note recorded'}")

@@ -34,7 +34,8 @@ from grapevine.export.query import (
 )
 from grapevine.export.writers import Format, open_writer
 from scoring import ScoringSettings
-from storage import Store
+from scoring.corrections import count_corrections
+from storage import Store, schema
 
 __all__ = [
     "ExportBundle",
@@ -78,6 +79,8 @@ class ExportOptions:
     chunk_size: int = 5_000
     brand: Any = None  # config.settings.Brand; Any keeps this module free of config
     scoring: ScoringSettings = dataclasses.field(default_factory=ScoringSettings)
+    #: ``[storage] retention_days``, for the datasheet's retention statement (issue #15)
+    retention_days: int | None = None
 
     def __post_init__(self) -> None:
         if self.include_raw and not self.include_authors:
@@ -182,6 +185,9 @@ def _stream(
             writer.write(rows)
             if progress is not None:
                 progress(len(rows))
+        # labels people corrected (scoring.corrections): exported in place of the model's
+        ids = stmt.with_only_columns(schema.mentions.c.id).order_by(None)
+        tally.corrected = count_corrections(conn, ids)
     writer.close()
     return tally, version, pseudo, columns
 
@@ -267,6 +273,7 @@ def _datasheet(
         include_raw=options.include_raw,
         terms_of_use=_terms_of_use(tally.by_source),
         columns=columns,
+        retention_days=options.retention_days,
     )
 
 

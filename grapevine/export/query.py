@@ -15,7 +15,7 @@ from typing import Any
 from sqlalchemy import Connection, Select, exists, func
 
 from scoring import ScoringSettings
-from scoring.queries import BrandScope, resolve_model_version
+from scoring.queries import BrandScope, L, resolve_model_version
 from scoring.records import ComplaintFilter, MentionSelection
 from storage import schema
 
@@ -31,7 +31,7 @@ __all__ = [
 
 _m = schema.mentions
 _x = schema.matches
-_l = schema.labels
+_l = L  # the model's labels with people's corrections in their place
 
 #: What to export is the one "which mentions" object the Mentions page and the metrics
 #: share (:class:`scoring.MentionSelection`); the name stays for the export's callers.

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 import sys
+import threading
 from collections.abc import Iterator
 from contextlib import ExitStack
 from pathlib import Path
@@ -174,12 +175,28 @@ def label_command(
     ] = None,
     limit: Annotated[int | None, typer.Option(help="Label at most this many mentions.")] = None,
     model: ModelOption = None,
+    device: Annotated[
+        str,
+        typer.Option(
+            help="cpu, or cuda where torch sees a GPU (bfloat16/float16, batches of 256+)."
+        ),
+    ] = "cpu",
 ) -> None:
     """Label stored mentions that have no label for the current model version."""
     settings = load_settings(config, database_url)
     nlp = settings.nlp
     store = open_settings_store(settings)
+    if device != "cpu":
+        nlp = nlp.model_copy(update={"quantise": False})  # quantised models are CPU-only
     classifier = build_classifier(nlp, model)
+    if device != "cpu":
+        from nlp.labeller import on_device  # loads torch: only when labelling
+
+        try:
+            classifier = on_device(classifier, device)
+        except ValueError as exc:
+            console.print(f"[bold red]{exc}[/]")
+            raise typer.Exit(2) from None
     with Progress(
         TextColumn("labelling"), BarColumn(), TimeElapsedColumn(), console=console
     ) as progress:
@@ -223,8 +240,11 @@ def train_command(
     train(data, out or SHIPPED_DIR, recipe, log=lambda line: console.print(line, highlight=False))
 
 
-def labelling_job(settings: Settings, store: Store) -> ScheduledJob:
-    """The scheduler's periodic labelling task; the model loads on its first run."""
+def labelling_job(
+    settings: Settings, store: Store, stop: threading.Event | None = None
+) -> ScheduledJob:
+    """The scheduler's periodic labelling task; the model loads on its first run; a set
+    ``stop`` ends a run after the page it is writing."""
     nlp = settings.nlp
     loaded: list[Classifier] = []
 
@@ -233,13 +253,15 @@ def labelling_job(settings: Settings, store: Store) -> ScheduledJob:
 
         if not loaded:
             loaded.append(build_classifier(nlp))
-        return label_pending(store, loaded[0], batch_size=nlp.batch_size, limit=nlp.label_limit)
+        return label_pending(
+            store, loaded[0], batch_size=nlp.batch_size, limit=nlp.label_limit, stop=stop
+        )
 
     return ScheduledJob(id="nlp:label", every=parse_interval(nlp.every), func=run)
 
 
 def _jobs(context: JobContext) -> list[ScheduledJob]:
-    return [labelling_job(context.settings, context.store)]
+    return [labelling_job(context.settings, context.store, context.engine.stop)]
 
 
 def add_commands(app: typer.Typer) -> None:

@@ -141,7 +141,7 @@ def authenticate(
     except (VerifyMismatchError, VerificationError, InvalidHashError):
         ok = False
     if not ok or row is None:
-        store.record_login_failure(name, keep_after=now - window)
+        store.record_login_failure(name, now, keep_after=now - window)
         raise LoginRefused("wrong name or password")
     store.clear_login_failures(name)
     if _HASHER.check_needs_rehash(row["password_hash"]):

@@ -29,9 +29,11 @@ from grapevine.engine import Engine
 from grapevine.launch import prepare
 from grapevine.runtime import ConfigOption, DatabaseOption, VerboseOption, console
 from grapevine.worker.queue import (
+    CLAIMING_QUEUES,
     QUEUES,
     STALLED_AFTER_SECONDS,
     apply_queue_schema,
+    defer_job,
     deferring,
     queue_app,
     queue_jobs,
@@ -69,10 +71,11 @@ def queue_mode(
     app.open()
     queued = queue_jobs(JobContext(settings, store, engine))
     jobs = deferring(app, list(queued.values()))
+    every = min(HOUSEKEEPING_EVERY, timedelta(seconds=max(1.0, stalled_after / 2)))
     jobs.append(
         ScheduledJob(
             id="queue:retry-stalled",
-            every=HOUSEKEEPING_EVERY,
+            every=every,
             func=lambda: retry_stalled_jobs(app, stalled_after),
         )
     )
@@ -156,7 +159,10 @@ def worker_command(
         if queued is None:  # configured differently from the scheduler
             log.warning("no job %s in this worker's configuration; skipped", job_id)
             return
-        queued.job.func()
+        done = queued.job.func()
+        if queued.queue in CLAIMING_QUEUES and isinstance(done, int) and done > 0:
+            # a backlog: queue the next batch at once, for this or any idle worker
+            defer_job(app, queued)
 
     app = queue_app(url, run)
     console.print(

@@ -36,6 +36,7 @@ __all__ = [
     "QueuedJob",
     "apply_queue_schema",
     "conninfo",
+    "defer_job",
     "deferring",
     "queue_app",
     "queue_jobs",
@@ -48,6 +49,9 @@ log = logging.getLogger(__name__)
 #: the queue each area's jobs go to (an area not named here gets a queue of its own name)
 AREA_QUEUES = {"collect": "collect", "labelling": "label", "alerts": "alerts"}
 QUEUES: tuple[str, ...] = ("collect", "label", "alerts")
+#: queues whose jobs claim their own work (labelling claims batches of mentions): several
+#: runs of one job may overlap, on as many workers as there are, so they take no lock
+CLAIMING_QUEUES = frozenset({"label"})
 TASK_NAME = "grapevine.scheduled_job"
 #: a worker whose procrastinate heartbeat is older than this is dead; its jobs are retried
 STALLED_AFTER_SECONDS = 30.0
@@ -126,23 +130,29 @@ def apply_queue_schema(store: Store) -> bool:
 def deferring(app: procrastinate.App, jobs: Sequence[QueuedJob]) -> list[ScheduledJob]:
     """The scheduler's jobs in queue mode: each, when due, defers its id to its queue,
     locked by its id — due at once, since this process collects nothing itself."""
-    task = app.tasks[TASK_NAME]
 
     def defer(queued: QueuedJob) -> None:
-        job_id = queued.job.id
-        try:
-            task.configure(queue=queued.queue, lock=job_id, queueing_lock=job_id).defer(
-                job_id=job_id
-            )
-        except AlreadyEnqueued:
-            log.info(
-                "%s is still waiting in the %s queue; not deferred again", job_id, queued.queue
-            )
+        defer_job(app, queued)
 
     return [
         dataclasses.replace(queued.job, func=_bind(defer, queued), start_now=True)
         for queued in jobs
     ]
+
+
+def defer_job(app: procrastinate.App, queued: QueuedJob) -> bool:
+    """Put one run of ``queued`` in its queue, locked by its id (unless its queue claims
+    its own work); False when a copy is already waiting."""
+    job_id = queued.job.id
+    lock = None if queued.queue in CLAIMING_QUEUES else job_id
+    try:
+        app.tasks[TASK_NAME].configure(queue=queued.queue, lock=lock, queueing_lock=job_id).defer(
+            job_id=job_id
+        )
+    except AlreadyEnqueued:
+        log.info("%s is still waiting in the %s queue; not deferred again", job_id, queued.queue)
+        return False
+    return True
 
 
 def _bind(defer: Callable[[QueuedJob], None], queued: QueuedJob) -> Callable[[], None]:

@@ -66,7 +66,7 @@ def test_volume_spike_fires_once_then_cools_down(
     assert p["figure"]["value"].startswith("31 (")
     assert len(p["examples"]) == 3
     assert p["examples"][0]["text"] == "acme grinder everyone is talking"  # most engaged first
-    assert p["link"] == "http://grapevine.test/?brand=Acme"
+    assert p["link"] == "http://grapevine.test/mentions?brand=Acme&from=2026-11-22&to=2026-11-23"
     assert sorted(d.channel for d in alert.deliveries) == ["hook", "mail", "slack"]
     assert {d.status for d in alert.deliveries} == {"pending"}
 

@@ -15,6 +15,7 @@ from streamlit.testing.v1 import AppTest
 import scoring
 from config import Settings
 from grapevine.dashboard.pages.mentions import safe_link
+from scoring.communities import display_name
 from storage import open_store
 from tests.app import seed
 from tests.app.test_mentions_sources import open_page
@@ -156,7 +157,8 @@ def test_communities_show_the_scoring_ranking(seeded: Settings) -> None:
     store.engine.dispose()
     at = open_page("communities")
     table = at.dataframe[0].value
-    assert list(table["Community"]) == [h.community for h in direct]
+    # communities by the names people use (r/espresso, Hacker News), in scoring's order
+    assert list(table["Community"]) == [display_name(h.community) for h in direct]
     assert list(table["Score"]) == pytest.approx([h.score for h in direct])
 
 

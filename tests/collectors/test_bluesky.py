@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 import logging
 from collections.abc import Iterator
+from datetime import timedelta
 from pathlib import Path
 
 import httpx
@@ -43,10 +44,7 @@ def test_recorded_posts_map_with_mixed_timestamp_formats() -> None:
     posts = _search_body()["posts"]
     mentions = [post_to_mention(p)[0] for p in posts]
     assert len(mentions) == 25
-    assert all(
-        m.created_at.utcoffset() is not None and m.created_at.utcoffset().total_seconds() == 0
-        for m in mentions
-    )  # type: ignore[union-attr]
+    assert all(m.created_at.utcoffset() == timedelta(0) for m in mentions)
     first = mentions[0]
     assert first.external_id.startswith("at://did:plc:")
     assert (first.community, first.author) == ("bluesky", "socpaperbot.bsky.social")

@@ -101,3 +101,66 @@ def test_status_search_sends_the_token(monkeypatch: pytest.MonkeyPatch) -> None:
     (search,) = [r for r in transport.requests if r.url.path == "/api/v2/search"]
     assert search.url.params["type"] == "statuses"
     assert search.headers["Authorization"] == "Bearer mastodon-test-token"
+
+
+def test_phrase_terms_become_hashtags() -> None:
+    assert hashtags_for(['"stop and go"', "#Waymo"], []) == ["stopandgo", "waymo"]
+
+
+def _status(local_id: str, uri: str, reply_to: str | None = None, text: str = "hi") -> dict:  # type: ignore[type-arg]
+    return {
+        "id": local_id,
+        "uri": uri,
+        "created_at": "2026-11-20T10:00:00.000Z",
+        "content": f"<p>{text}</p>",
+        "in_reply_to_id": reply_to,
+        "account": {"acct": "someone"},
+    }
+
+
+def test_replies_are_linked_to_their_parent_uri_known_or_looked_up() -> None:
+    known_parent = _status("100", "https://a.example/users/x/statuses/100")
+    reply_to_known = _status("101", "https://b.example/users/y/statuses/9", reply_to="100")
+    reply_to_other = _status("102", "https://b.example/users/y/statuses/10", reply_to="55")
+    reply_to_gone = _status("103", "https://b.example/users/y/statuses/11", reply_to="66")
+    lookups: list[str] = []
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        if request.url.path.startswith("/api/v1/statuses/"):
+            lookups.append(request.url.path)
+            if request.url.path.endswith("/55"):
+                return httpx.Response(
+                    200, json=_status("55", "https://c.example/objects/55"), request=request
+                )
+            return httpx.Response(404, json={"error": "Record not found"}, request=request)
+        body = [reply_to_gone, reply_to_other, reply_to_known, known_parent]
+        return httpx.Response(200, json=body, request=request)
+
+    collector = Mastodon(MastodonOptions(hashtags=["hoot"]))
+    pages = list(
+        collector.collect(session(httpx.MockTransport(handler), "mastodon"), Search([]), None)
+    )
+    parents = {m.external_id: m.parent_id for p in pages for m in p.mentions}
+    assert parents[reply_to_known["uri"]] == known_parent["uri"]  # no request needed
+    assert parents[reply_to_other["uri"]] == "https://c.example/objects/55"
+    assert parents[reply_to_gone["uri"]] is None  # deleted: unlinked, never a local id
+    assert parents[known_parent["uri"]] is None
+    assert sorted(lookups) == ["/api/v1/statuses/55", "/api/v1/statuses/66"]  # once each
+
+
+def test_every_tag_is_read_before_any_tag_gets_a_second_page() -> None:
+    def handler(request: httpx.Request) -> httpx.Response:
+        tag = request.url.path.rsplit("/", 1)[-1]
+        start = int(request.url.params.get("min_id", "0"))
+        body = [_status(str(start + i), f"https://a.example/{tag}/{start + i}") for i in (2, 1)]
+        return httpx.Response(200, json=body, request=request)
+
+    collector = Mastodon(MastodonOptions(hashtags=["a", "b", "c"], limit=2))
+    cursor = {"min_id": {f"mastodon.social|tag:{t}": "10" for t in "abc"}}
+    pages = list(
+        collector.collect(
+            session(httpx.MockTransport(handler), "mastodon"), Search([], page_budget=2), cursor
+        )
+    )
+    assert len(pages) == 3  # the budget is 2, but each of the three tags got its page
+    assert {m.external_id.split("/")[3] for p in pages for m in p.mentions} == {"a", "b", "c"}

@@ -72,7 +72,8 @@ def test_pages_through_the_window_and_resumes_from_fromdate() -> None:
     assert second.url.params["todate"] == str(_body()["items"][-1]["creation_date"])
     stream = pages[-1].cursor["windows"]["superuser|waymo"]
     assert stream["head"] == _body()["items"][0]["creation_date"]
-    assert stream["complete"] and stream["gaps"] == []
+    assert stream["complete"]
+    assert stream["gaps"] == []
 
     resumed = _api(_body("search_advanced_empty.json"))
     _collect(resumed, cursor=pages[-1].cursor)
@@ -86,7 +87,8 @@ def test_a_list_title_is_a_skipped_record_not_text() -> None:
     stored = [m for p in pages for m in p.mentions]
     assert all("['Waymo']" not in (m.title or "") for m in stored)
     assert sum(p.skipped for p in pages) == 1
-    assert "title" in pages[0].errors[0] and "wrong type" in pages[0].errors[0]
+    assert "title" in pages[0].errors[0]
+    assert "wrong type" in pages[0].errors[0]
 
 
 def test_the_backoff_field_delays_the_next_request() -> None:

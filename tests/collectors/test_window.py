@@ -2,7 +2,21 @@
 
 from __future__ import annotations
 
-from collectors.window import new_window, sweep_step
+from collections.abc import Callable, Iterator
+from datetime import UTC, datetime
+from typing import Any
+
+from collectors.window import (
+    Fetched,
+    StreamProgress,
+    new_window,
+    progress,
+    round_robin,
+    sweep,
+    sweep_step,
+)
+from core.mention import Page
+from tests.foundation.helpers import mention
 
 
 def test_a_sweep_pages_back_then_closes_at_the_newest_seen() -> None:
@@ -38,3 +52,102 @@ def test_reaching_what_is_stored_ends_the_sweep() -> None:
     fresh, done = sweep_step(window, [("b", 20.0), ("old", 15.0)], more=True)
     assert (fresh, done) == ({"b"}, True)
     assert window["since"] == 20.0
+
+
+# --- sweep(): fresh first, history second, every stream served ---------------------------
+
+
+def _fake_api(
+    items: dict[str, list[tuple[str, float]]], per_page: int, log: list[tuple[str, Any]]
+) -> Callable[[str, dict[str, Any]], Fetched]:
+    """Newest-first pages of ``(id, at)`` per stream, honouring since/until/page."""
+
+    def fetch(stream: str, window: dict[str, Any]) -> Fetched:
+        log.append((stream, window.get("since"), window.get("until")))
+        since, until, page = window.get("since"), window.get("until"), window.get("page") or 0
+        chosen = sorted(
+            (
+                (key, at)
+                for key, at in items[stream]
+                if (since is None or at > since) and (until is None or at <= until)
+            ),
+            key=lambda item: -item[1],
+        )
+        served = chosen[page * per_page : (page + 1) * per_page]
+        return Fetched(
+            [(mention(key, created_at=datetime.fromtimestamp(at, UTC)), at) for key, at in served],
+            more=len(chosen) > (page + 1) * per_page,
+        )
+
+    return fetch
+
+
+def _run(
+    state: dict[str, Any], fetch: Callable[[str, dict[str, Any]], Fetched], budget: int
+) -> list[str]:
+    streams = state.setdefault("terms", {})
+    pages = sweep(["a", "b"], streams, fetch, snapshot=lambda: dict(state), budget=budget)
+    return [m.external_id for p in pages for m in p.mentions]
+
+
+def test_every_stream_gets_its_newest_page_first_even_past_the_budget() -> None:
+    items = {
+        "a": [(f"a{i}", float(i)) for i in range(100)],
+        "b": [(f"b{i}", float(i)) for i in range(100)],
+    }
+    log: list[tuple[str, Any]] = []
+    state: dict[str, Any] = {}
+    taken = _run(state, _fake_api(items, 10, log), budget=1)
+    assert [entry[0] for entry in log] == ["a", "b", "a"]  # one history page, as a minimum
+    assert taken[:20] == [f"a{i}" for i in range(99, 89, -1)] + [f"b{i}" for i in range(99, 89, -1)]
+    assert state["terms"]["a"]["head"] == 99.0
+    assert state["terms"]["b"]["gaps"][0]["since"] is None  # history still to read
+
+
+def test_a_burst_larger_than_the_budget_leaves_a_gap_filled_before_older_history() -> None:
+    items = {"a": [(f"a{i}", float(i)) for i in range(30)], "b": []}
+    log: list[tuple[str, Any]] = []
+    state: dict[str, Any] = {}
+    fetch = _fake_api(items, 5, log)
+    while not state.get("terms", {}).get("a", {}).get("complete"):
+        _run(state, fetch, budget=4)
+    items["a"] += [(f"n{i}", float(100 + i)) for i in range(40)]  # 40 new: 8 pages
+    first = _run(state, fetch, budget=4)
+    assert first[:5] == [f"n{i}" for i in range(39, 34, -1)]  # the newest first
+    assert state["terms"]["a"]["fresh"]["since"] == 29.0  # cut short by the budget
+    items["a"].append(("latest", 500.0))
+    second = _run(state, fetch, budget=4)
+    assert second[0] == "latest"  # the next run still starts at the top
+    gaps = state["terms"]["a"]["gaps"]
+    assert gaps[0]["since"] == 29.0  # and keeps the rest of the burst as a gap to fill
+    stored = set(first) | set(second)
+    for _ in range(10):
+        stored |= set(_run(state, fetch, budget=4))
+    assert {f"n{i}" for i in range(40)} <= stored  # the whole burst, nothing skipped
+    stream = state["terms"]["a"]
+    assert stream["gaps"] == []
+    assert stream["complete"]
+
+
+def test_an_older_single_window_cursor_carries_on() -> None:
+    finished = {"terms": {"a": {"since": 50.0, "until": None, "newest": None, "page": 0}}}
+    assert progress(finished) == StreamProgress(1, True, None, 0)
+    log: list[tuple[str, Any]] = []
+    mid = {"since": None, "until": 40.0, "newest": 60.0, "page": 0, "boundary": ["x40"]}
+    state: dict[str, Any] = {"terms": {"a": dict(mid), "b": {}}}
+    items = {"a": [(f"x{i}", float(i)) for i in range(70)], "b": []}
+    _run(state, _fake_api(items, 100, log), budget=5)
+    assert log[0] == ("a", 60.0, None)  # fresh: above the old sweep's newest
+    assert ("a", None, 40.0) in log  # then the rest of the old sweep, as history
+    assert state["terms"]["a"]["complete"]
+
+
+def test_round_robin_serves_every_stream_once_then_keeps_to_the_budget() -> None:
+    def stream(name: str) -> Iterator[Page]:
+        for i in range(3):
+            yield Page([], {"at": f"{name}{i}"})
+
+    pages = list(round_robin([stream("a"), stream("b"), stream("c")], budget=2))
+    assert [p.cursor["at"] for p in pages] == ["a0", "b0", "c0"]
+    pages = list(round_robin([stream("a"), stream("b")], budget=5))
+    assert [p.cursor["at"] for p in pages] == ["a0", "b0", "a1", "b1", "a2"]

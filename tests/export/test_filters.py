@@ -4,6 +4,7 @@ never a deleted one."""
 from __future__ import annotations
 
 from datetime import UTC, date, datetime, timedelta
+from typing import Any
 
 import pytest
 
@@ -13,7 +14,7 @@ from grapevine.export import ExportFilters, export_bundle, parse_when
 from tests.export.conftest import T0, Seeded, selection
 
 
-def exported(seeded: Seeded, **filters: object) -> set[str]:
+def exported(seeded: Seeded, **filters: Any) -> set[str]:
     bundle = export_bundle(seeded.store, selection(**filters), "jsonl")
     import json
 

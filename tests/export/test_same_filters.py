@@ -11,9 +11,10 @@ from __future__ import annotations
 
 import dataclasses
 import json
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from datetime import date
 from pathlib import Path
+from typing import Any
 
 import pytest
 from typer.testing import CliRunner
@@ -43,7 +44,7 @@ class Installation:
 @pytest.fixture
 def installation(
     make_settings: Callable[..., Settings], request: pytest.FixtureRequest
-) -> Iterator[Installation]:
+) -> Installation:
     extra = getattr(request, "param", "")
     settings = make_settings(extra)
     assert settings.path is not None
@@ -51,10 +52,10 @@ def installation(
     seed(store)
     ensure_installation_secret(store)
     store.engine.dispose()
-    yield Installation(settings, settings.path)
+    return Installation(settings, settings.path)
 
 
-def page_rows(settings: Settings, query: queries.MentionQuery) -> list[tuple[object, ...]]:
+def page_rows(settings: Settings, query: queries.MentionQuery) -> list[tuple[Any, ...]]:
     """What the Mentions page lists for ``query``: id and labels, oldest first."""
     store = open_store(settings.store.database_url, migrate=False)
     with store.engine.connect() as conn:
@@ -67,7 +68,7 @@ def page_rows(settings: Settings, query: queries.MentionQuery) -> list[tuple[obj
 
 def run_export(
     inst: Installation, args: list[str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> tuple[list[tuple[object, ...]], dict[str, object]]:
+) -> tuple[list[tuple[Any, ...]], dict[str, Any]]:
     """Run ``grapevine export ARGS`` (the CLI, in a scratch directory): rows and datasheet."""
     monkeypatch.chdir(tmp_path)
     assert args[:2] == ["grapevine", "export"]
@@ -123,14 +124,14 @@ def test_the_pages_export_command_exports_the_pages_rows(
     rows, sheet = run_export(installation, command, tmp_path, monkeypatch)
     assert rows == page_rows(installation.settings, query)
     # The command line parsed the flags back into the page's own selection.
-    assert MentionSelection.from_json(sheet["filters"]) == query.selection  # type: ignore[arg-type]
+    assert MentionSelection.from_json(sheet["filters"]) == query.selection
 
 
 def test_some_filters_select_nothing_and_agree_on_it(
     installation: Installation, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     query = page_query(text="nobody-wrote-this")
-    rows, sheet = run_export(installation, export_command(query, "jsonl"), tmp_path, monkeypatch)
+    rows, _ = run_export(installation, export_command(query, "jsonl"), tmp_path, monkeypatch)
     assert rows == page_rows(installation.settings, query) == []
 
 
@@ -180,9 +181,9 @@ def test_the_exports_complaint_filter_follows_the_scoring_threshold(
     store = open_store(installation.settings.store.database_url, migrate=False)
     ids = {i: ext for ext, i in ((r["external_id"], r["id"]) for r in store.iter_mentions())}
     store.engine.dispose()
-    assert {ids[row[0]] for row in rows} == expected  # type: ignore[index]
-    assert sheet["filters"]["complaint_threshold"] is None  # type: ignore[index]
-    assert sheet["counts"]["complaint_threshold"] == threshold  # type: ignore[index]
+    assert {ids[row[0]] for row in rows} == expected
+    assert sheet["filters"]["complaint_threshold"] is None
+    assert sheet["counts"]["complaint_threshold"] == threshold
     # The page, given the same setting, lists the same complaints.
     query = page_query(complaint="complaints", complaint_threshold=threshold)
     assert rows == page_rows(installation.settings, query)

@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import threading
+import time
 from collections.abc import Callable, Iterator
 from typing import Any
 
@@ -123,6 +125,22 @@ def test_stop_flag_ends_the_run_after_a_committed_page(
     assert result.status == "stopped"
     assert store.count_mentions() == 2
     assert store.get_cursor("hackernews", "Acme") is not None
+
+
+def test_a_long_rate_limit_wait_ends_as_soon_as_the_run_is_asked_to_stop(
+    store: Store, make_settings: Callable[..., Settings]
+) -> None:
+    # No injected sleep: the engine's own wait is the stop flag's, so Ctrl+C cuts it short.
+    busy = lambda r: httpx.Response(429, headers={"Retry-After": "600"}, request=r)  # noqa: E731
+    engine = Engine(store, make_settings(), transports={"hackernews": httpx.MockTransport(busy)})
+    timer = threading.Timer(0.2, engine.stop.set)
+    started = time.monotonic()
+    timer.start()
+    result = engine.run_job(Job("hackernews", "Acme"))
+    timer.cancel()
+    assert time.monotonic() - started < 2.0
+    assert result.status == "stopped"
+    assert store.latest_runs()[0]["status"] == "stopped"
 
 
 def test_unknown_source_is_a_clear_error(

@@ -63,7 +63,8 @@ def test_replay_pages_backwards_through_the_real_recordings() -> None:
     # page 2 was asked for with created_at_i<= the oldest hit of page 1, not with ?page=
     final = pages[-1].cursor["terms"]["waymo"]
     assert final["head"] == 1542316234  # the next run's fresh sweep asks for what is newer
-    assert final["complete"] and final["gaps"] == []
+    assert final["complete"]
+    assert final["gaps"] == []
     assert final["reached"] == 1542316215
 
 
@@ -134,7 +135,8 @@ def test_max_pages_leaves_history_that_later_runs_finish_fresh_first(
         _engine(store, settings, algolia).run_job(job)
     assert store.count_mentions() == 10
     stream = store.get_cursor("hackernews", "Acme")["terms"]["acme"]  # type: ignore[index]
-    assert stream["complete"] and stream["reached"] == 1_700_000_001
+    assert stream["complete"]
+    assert stream["reached"] == 1_700_000_001
 
 
 def test_only_mentions_that_really_match_are_stored(

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import random
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta
 
 import httpx
@@ -12,12 +12,15 @@ import pytest
 from collectors import (
     FatalError,
     HttpSession,
+    Limits,
     MalformedPayload,
     RateLimited,
+    ResponseTooLarge,
     RetriableError,
     RetryPolicy,
+    Stopped,
 )
-from collectors.http import RateLimitPolicy
+from collectors.http import RateLimitPolicy, error_for_exception
 
 NOW = datetime(2026, 11, 23, 12, 0, tzinfo=UTC)
 
@@ -154,3 +157,104 @@ def test_errors_name_the_url_without_the_query_string() -> None:
         s.get("/search", params={"key": "SECRETKEY"})
     assert "https://api.test/search" in str(err.value)
     assert "SECRETKEY" not in str(err.value)
+
+
+# --- bounded requests and one taxonomy for everything httpx raises ---------------------
+
+
+def _bounded(
+    handler: Callable[[httpx.Request], httpx.Response],
+    *,
+    monotonic: Callable[[], float] | None = None,
+    **limits: float,
+) -> HttpSession:
+    client = httpx.Client(
+        base_url="https://api.test", transport=httpx.MockTransport(handler), follow_redirects=True
+    )
+    return HttpSession(
+        client,
+        policy=RetryPolicy(max_retries=0),
+        sleep=lambda _s: None,
+        clock=lambda: NOW,
+        limits=Limits(**limits),  # type: ignore[arg-type]
+        **({"monotonic": monotonic} if monotonic else {}),
+    )
+
+
+def test_a_trickling_body_meets_the_overall_deadline_on_an_injected_clock() -> None:
+    clock = [0.0]
+    sent: list[int] = []
+
+    def trickle() -> Iterator[bytes]:
+        for _ in range(10_000):
+            clock[0] += 5.0  # one byte every 5 s, as the server did
+            sent.append(1)
+            yield b" "
+
+    s = _bounded(
+        lambda r: httpx.Response(200, content=trickle(), request=r),
+        monotonic=lambda: clock[0],
+        total_timeout=30.0,
+    )
+    with pytest.raises(RetriableError, match="30s deadline"):
+        s.get("/x")
+    assert len(sent) == 6  # stopped at the first chunk past the deadline
+
+
+def test_an_oversize_body_is_its_own_error_and_not_retried() -> None:
+    calls: list[int] = []
+
+    def huge(request: httpx.Request) -> httpx.Response:
+        calls.append(1)
+        return httpx.Response(200, content=iter([b"x" * 4096] * 1000), request=request)
+
+    s = _bounded(huge, max_response_bytes=10_000)
+    with pytest.raises(ResponseTooLarge, match="10,000-byte cap"):
+        s.get("/x")
+    assert calls == [1]
+
+
+@pytest.mark.parametrize(
+    ("raised", "expected", "words"),
+    [
+        (httpx.TooManyRedirects("Exceeded maximum allowed redirects."), FatalError, "redirect"),
+        (httpx.DecodingError("Error -3 while decompressing"), MalformedPayload, "decoded"),
+        (httpx.RemoteProtocolError("peer closed connection"), RetriableError, "RemoteProtocol"),
+        (httpx.ReadError("reset"), RetriableError, "connection failed"),
+        (httpx.ReadTimeout("slow"), RetriableError, "timed out"),
+        (httpx.UnsupportedProtocol("ftp"), FatalError, "unsupported"),
+        (httpx.InvalidURL("bad"), FatalError, "InvalidURL"),
+        (ValueError("odd"), FatalError, "ValueError"),
+    ],
+)
+def test_every_httpx_error_maps_to_the_taxonomy(
+    raised: Exception, expected: type[Exception], words: str
+) -> None:
+    request = httpx.Request("GET", "https://api.test/x?key=secret")
+    error = error_for_exception(raised, request)
+    assert type(error) is expected
+    assert words in str(error)
+    assert "secret" not in str(error)
+
+
+def test_a_redirect_loop_is_fatal_in_one_line() -> None:
+    s = _bounded(lambda r: httpx.Response(302, headers={"Location": str(r.url)}, request=r))
+    with pytest.raises(FatalError, match="redirect loop") as raised:
+        s.get("/x")
+    assert "\n" not in str(raised.value)
+
+
+def test_a_stop_request_ends_retries() -> None:
+    waits: list[float] = []
+    s = session(lambda r: httpx.Response(503, request=r), waits, max_retries=5)
+    s._sleep = lambda seconds: s.stop.set()  # the signal arrives during the first wait
+    with pytest.raises(Stopped):
+        s.get("/x")
+
+
+def test_invalid_utf8_is_replaced_and_noted_not_fatal() -> None:
+    body = b'{"hits": [{"text": "caf\xe9"}, {"text": "ok"}]}'
+    s = _bounded(lambda r: httpx.Response(200, content=body, request=r))
+    assert s.get_json("/x") == {"hits": [{"text": "caf\ufffd"}, {"text": "ok"}]}
+    assert len(s.repairs) == 1
+    assert "invalid UTF-8 at byte" in s.repairs[0]

@@ -42,6 +42,11 @@ base_url = "{se_url}"
 sites = ["stackoverflow"]
 pagesize = {per_page}
 max_pages = {max_pages}
+
+[sources.bluesky]
+base_url = "https://bsky.test/xrpc"
+limit = {per_page}
+max_pages = {max_pages}
 """
 
 
@@ -75,6 +80,7 @@ def engine_for(
     handlers: dict[str, Callable[[httpx.Request], httpx.Response]] | None = None,
     waits: list[float] | None = None,
     transports: dict[str, httpx.BaseTransport] | None = None,
+    replay: tuple[str, ...] = ("bluesky",),  # the simulator needs no session
 ) -> Engine:
     all_transports: dict[str, httpx.BaseTransport] = {
         name: httpx.MockTransport(handler) for name, handler in (handlers or {}).items()
@@ -84,6 +90,7 @@ def engine_for(
         store,
         settings,
         transports=all_transports,
+        replay=replay,
         sleep=(waits if waits is not None else []).append,
         clock=lambda: NOW,
     )

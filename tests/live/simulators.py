@@ -8,6 +8,8 @@ the live one rather than against a fixed recording:
   (``<``, ``<=``, ``>``, ``>=``, comma = AND), ``hitsPerPage`` (<= 1,000), ``page`` (from 0),
   newest first, ``nbHits``/``nbPages``, and the 1,000-hit cap: no filter serves more than
   the first 1,000 hits, however many pages you ask for.
+- Bluesky ``app.bsky.feed.searchPosts``: ``q``, ``sort=latest``, ``limit``, ``since``
+  (inclusive) and ``until`` (exclusive) datetimes, and a ``cursor`` while more remain.
 - Stack Exchange 2.3 ``/search/advanced``: ``q``, ``site``, ``fromdate``/``todate``
   (inclusive, epoch seconds), ``sort=creation``, ``order=desc``, ``page`` (from 1),
   ``pagesize`` (<= 100), ``has_more``, ``quota_max``/``quota_remaining`` and an optional
@@ -203,6 +205,51 @@ def _question(post: Post, site: str) -> dict[str, Any]:
     }
 
 
+class BlueskySimulator:
+    """``app.bsky.feed.searchPosts`` (``sort=latest``) over a :class:`Corpus`: ``q``,
+    ``limit`` (<= 100), ``since`` (inclusive) and ``until`` (exclusive) as ISO datetimes,
+    and an opaque ``cursor`` while more results remain."""
+
+    def __init__(self, corpus: Corpus) -> None:
+        self.corpus = corpus
+        self.requests: list[httpx.Request] = []
+
+    def __call__(self, request: httpx.Request) -> httpx.Response:
+        self.requests.append(request)
+        params = request.url.params
+        limit = min(int(params.get("limit", "25")), 100)
+        offset = int(params.get("cursor", "0"))
+        posts = self.corpus.search(params.get("q", ""))
+        if "since" in params:
+            since = _iso_epoch(params["since"])
+            posts = [p for p in posts if p.created >= since]
+        if "until" in params:
+            until = _iso_epoch(params["until"])
+            posts = [p for p in posts if p.created < until]
+        served = posts[offset : offset + limit]
+        body: dict[str, Any] = {"posts": [_bluesky_post(p) for p in served]}
+        if offset + limit < len(posts):
+            body["cursor"] = str(offset + limit)
+        return httpx.Response(200, json=body, request=request)
+
+
+def _iso_epoch(value: str) -> float:
+    return datetime.fromisoformat(value.replace("Z", "+00:00")).timestamp()
+
+
+def _bluesky_post(post: Post) -> dict[str, Any]:
+    at = datetime.fromtimestamp(post.created, UTC).isoformat().replace("+00:00", "Z")
+    return {
+        "uri": f"at://did:plc:user{post.id % 97}/app.bsky.feed.post/{post.id}",
+        "cid": f"cid{post.id}",
+        "author": {"did": f"did:plc:user{post.id % 97}", "handle": f"user{post.id % 97}.bsky"},
+        "record": {"$type": "app.bsky.feed.post", "text": post.text, "createdAt": at},
+        "indexedAt": at,
+        "likeCount": 0,
+        "replyCount": 0,
+    }
+
+
 # --- a real loopback server --------------------------------------------------------------
 
 
@@ -218,6 +265,10 @@ class LoopbackServer:
 
         class Handler(BaseHTTPRequestHandler):
             protocol_version = "HTTP/1.1"
+
+            def do_POST(self) -> None:
+                self.rfile.read(int(self.headers.get("content-length", "0")))
+                self.do_GET()
 
             def do_GET(self) -> None:
                 outer.requests += 1

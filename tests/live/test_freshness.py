@@ -4,35 +4,45 @@ Stack Exchange whose corpus grows between runs (issue 12, findings 1 and 2)."""
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 import httpx
 import pytest
 
+from collectors.window import StreamProgress
 from config import Settings
 from config.secrets import redact
 from grapevine.engine import Job
-from grapevine.freshness import format_lag, freshness
+from grapevine.freshness import Freshness, format_lag, freshness
 from storage import Store
 from tests.live.conftest import EPOCH_NOW, NOW, engine_for
-from tests.live.simulators import AlgoliaSimulator, Corpus, StackExchangeSimulator
+from tests.live.simulators import (
+    AlgoliaSimulator,
+    BlueskySimulator,
+    Corpus,
+    StackExchangeSimulator,
+)
 
-Simulator = AlgoliaSimulator | StackExchangeSimulator
+Simulator = AlgoliaSimulator | StackExchangeSimulator | BlueskySimulator
 
 
 def _sources() -> list[tuple[str, Callable[[Corpus], Simulator], str]]:
     return [
         ("hackernews", AlgoliaSimulator, "query"),
         ("stackexchange", StackExchangeSimulator, "q"),
+        ("bluesky", BlueskySimulator, "q"),
     ]
 
 
 def _stored_ids(store: Store, source: str) -> list[str]:
-    ids = [str(m["external_id"]).rsplit(":", 1)[-1] for m in store.iter_mentions(source)]
-    return ids
+    # hackernews: "123"; stackexchange: "site:123"; bluesky: "at://did/app.bsky.feed.post/123"
+    return [
+        str(m["external_id"]).rsplit(":", 1)[-1].rsplit("/", 1)[-1]
+        for m in store.iter_mentions(source)
+    ]
 
 
-@pytest.mark.parametrize(("source", "make", "query_param"), _sources(), ids=["hn", "se"])
+@pytest.mark.parametrize(("source", "make", "query_param"), _sources(), ids=["hn", "se", "bsky"])
 def test_every_term_is_asked_in_the_first_run_and_fresh_posts_come_next_run(
     store: Store,
     live_settings: Callable[..., Settings],
@@ -71,7 +81,7 @@ def test_every_term_is_asked_in_the_first_run_and_fresh_posts_come_next_run(
     assert fresh.backfill.startswith("backfilling, reached ")
 
 
-@pytest.mark.parametrize(("source", "make", "query_param"), _sources(), ids=["hn", "se"])
+@pytest.mark.parametrize(("source", "make", "query_param"), _sources(), ids=["hn", "se", "bsky"])
 def test_backfill_completes_over_runs_without_duplicates_while_news_keeps_coming(
     store: Store,
     live_settings: Callable[..., Settings],
@@ -134,3 +144,22 @@ def test_a_stack_exchange_key_with_special_characters_never_shows(
         assert form not in (result.message or "")
         assert form not in (run["message"] or "")
         assert form not in redact(f"GET /search?{encoded} failed: {form}")
+
+
+def test_lag_and_backfill_read_in_words() -> None:
+    assert [format_lag(timedelta(seconds=s)) for s in (5, 600, 36_000, 864_000)] == [
+        "5 s",
+        "10 min",
+        "10.0 h",
+        "10 d",
+    ]
+    assert format_lag(None) == "—"
+    done = Freshness(
+        "hackernews",
+        "Web",
+        None,
+        None,
+        StreamProgress(2, True, datetime(2024, 3, 2, tzinfo=UTC), 1),
+    )
+    assert done.backfill == "history complete to 2024-03-02, 1 gap(s) to fill"
+    assert Freshness("reddit", "Web", None, None, None).backfill == "—"

@@ -18,7 +18,7 @@ from config.alerts import EmailChannel
 from grapevine.alerts.channels.errors import DeliveryError
 from grapevine.alerts.channels.render import html_body, subject, text_body
 
-__all__ = ["SmtpFactory", "build_message", "default_smtp", "send_email"]
+__all__ = ["SmtpFactory", "build_message", "default_smtp", "send_email", "send_message"]
 
 #: ``(host, port, timeout_seconds) -> an unconnected-or-connected smtplib.SMTP``.
 SmtpFactory = Callable[[str, int, float], smtplib.SMTP]
@@ -53,6 +53,23 @@ def send_email(
     ssl_context: ssl.SSLContext | None = None,
 ) -> None:
     """Send one message; raise :class:`DeliveryError` on any failure."""
+    send_message(
+        channel,
+        build_message(channel, payload, delivery_id),
+        smtp_factory=smtp_factory,
+        ssl_context=ssl_context,
+    )
+
+
+def send_message(
+    channel: EmailChannel,
+    msg: EmailMessage,
+    *,
+    smtp_factory: SmtpFactory = default_smtp,
+    ssl_context: ssl.SSLContext | None = None,
+) -> None:
+    """Send a built message through ``channel`` (STARTTLS, then AUTH); also what the
+    scheduled reports use. Raise :class:`DeliveryError` on any failure."""
     password = None
     if channel.password_env is not None:
         secret = get_secret(channel.password_env)
@@ -61,7 +78,6 @@ def send_email(
                 f"the SMTP password variable {channel.password_env} is not set in the environment"
             )
         password = secret.get_secret_value()
-    msg = build_message(channel, payload, delivery_id)
     try:
         with smtp_factory(channel.host, channel.port, channel.timeout_seconds) as smtp:
             smtp.ehlo()

@@ -21,7 +21,7 @@ import streamlit as st
 from config import redact
 from grapevine.alerts import AlertRecord, DeliveryRecord
 from grapevine.dashboard import cached
-from grapevine.dashboard.format import ago
+from grapevine.dashboard.format import ago, stamp
 from grapevine.dashboard.sidebar import Context, current_context
 
 __all__ = ["LIMIT", "figure_text", "render"]
@@ -77,9 +77,9 @@ def _delivery_rows(alerts: list[AlertRecord]) -> pd.DataFrame:
             "Channel": d.channel,
             "Status": _STATUS_MARK.get(d.status, d.status),
             "Attempts": d.attempts,
-            "Next attempt": d.next_attempt_at if d.status == "pending" else None,
-            "Delivered": d.delivered_at,
-            "Last error": redact(d.last_error) if d.last_error and d.status != "delivered" else "",
+            "Next attempt": stamp(d.next_attempt_at if d.status == "pending" else None),
+            "Delivered": stamp(d.delivered_at),
+            "Last error": redact(d.last_error) if d.last_error and d.status != "delivered" else "—",
         }
         for a in alerts
         for d in a.deliveries
@@ -170,8 +170,6 @@ def render(ctx: Context) -> None:
         hide_index=True,
         width="stretch",
         column_config={
-            "Next attempt": st.column_config.DatetimeColumn(format="MMM D, HH:mm [UTC]"),
-            "Delivered": st.column_config.DatetimeColumn(format="MMM D, HH:mm [UTC]"),
             "Last error": st.column_config.TextColumn(width="large"),
         },
     )

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import pandas as pd
 import streamlit as st
 
 import scoring
 from grapevine.dashboard import charts, scores
 from grapevine.dashboard.sidebar import Context, current_context, require_filters
+from grapevine.dashboard.widgets import community_namer
 
 __all__ = ["render"]
 
@@ -33,12 +36,14 @@ def _why(h: scoring.Hotspot) -> str:
     return ", ".join(_FACTOR_NAMES.get(n, n).lower() for n in h.top_factors)
 
 
-def _ranking(hotspots: tuple[scoring.Hotspot, ...]) -> pd.DataFrame:
+def _ranking(
+    hotspots: tuple[scoring.Hotspot, ...], community: Callable[[str | None], str] = str
+) -> pd.DataFrame:
     rows = []
     for rank, h in enumerate(hotspots, start=1):
         row: dict[str, object] = {
             "Rank": rank,
-            "Community": h.community,
+            "Community": community(h.community),
             "Score": h.score,
             "Recommendation": h.recommendation,
             "Why": _why(h),
@@ -81,13 +86,17 @@ def render(ctx: Context) -> None:
         )
         for title in _FACTOR_NAMES.values()
     }
+    name = community_namer(ctx)
     st.dataframe(
-        _ranking(hotspots),
+        _ranking(hotspots, name),
         hide_index=True,
         width="stretch",
         column_config={
-            "Score": st.column_config.NumberColumn(format="%.2f"),
+            "Rank": st.column_config.NumberColumn(width="small"),
+            "Community": st.column_config.TextColumn(width="medium"),
+            "Score": st.column_config.NumberColumn(format="%.2f", width="small"),
             "Why": st.column_config.TextColumn(width="medium"),
+            "Mentions": st.column_config.NumberColumn(format="localized", width="small"),
             **factor_columns,
         },
     )
@@ -97,19 +106,20 @@ def render(ctx: Context) -> None:
     points = pd.DataFrame(
         [
             {
-                "community": h.community,
+                "community": name(h.community),
                 "relevance": (_factor(h, "relevance") or _NONE).normalised,
                 "nss": (_factor(h, "nss") or _NONE).value,
                 "mentions": h.mentions,
                 "recommendation": h.recommendation,
-                "label": h.community if rank < _SCATTER_LABELS else "",
+                "label": name(h.community) if rank < _SCATTER_LABELS else "",
             }
             for rank, h in enumerate(shown)
         ]
     ).dropna(subset=["relevance", "nss"])
     if len(hotspots) > len(shown):
         st.caption(
-            f"The top {len(shown)} communities by score; the top {_SCATTER_LABELS} are named."
+            f"The top {len(shown)} communities by score; the highest ranked are named where "
+            "their labels fit, every point names its community on hover."
         )
     if points.empty:
         st.caption("No community has both labelled sentiment and a relevance yet.")
@@ -118,7 +128,7 @@ def render(ctx: Context) -> None:
     st.subheader("Why this score")
     left, right = st.columns([1, 2])
     names = [h.community for h in hotspots]
-    chosen = left.selectbox("Community", names, key="hotspot_community")
+    chosen = left.selectbox("Community", names, key="hotspot_community", format_func=name)
     with right:
         h = hotspots[names.index(chosen)] if chosen in names else hotspots[0]
         contributions = pd.DataFrame(

@@ -9,11 +9,11 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from grapevine.dashboard import cached, charts, scores
+from grapevine.dashboard import cached, charts, scores, triage
 from grapevine.dashboard.format import number
 from grapevine.dashboard.pages.mentions import safe_link
 from grapevine.dashboard.sidebar import Context, current_context, require_filters
-from grapevine.dashboard.widgets import empty_period, kpi, plain
+from grapevine.dashboard.widgets import SMALL_SAMPLE, community_namer, empty_period, kpi, plain
 
 __all__ = ["render"]
 
@@ -45,12 +45,17 @@ def render(ctx: Context) -> None:
         suffix=" %",
         lower_is_better=True,
         help="Complaints / organic mentions × 100.",
+        sample=sum(p.organic for p in result.rate_series),
+        sample_of="organic mentions",
     )
     tiles[2].metric(
         "Response rate",
         number(result.response_rate_pct, 0, " %"),
         help="Complaints that got a reply from one of the brand's own accounts.",
     )
+    answered_of = int(result.complaints.current or 0)
+    if result.response_rate_pct is not None and answered_of < SMALL_SAMPLE:
+        tiles[2].caption(f"Response rate from {answered_of:,} complaints: a small sample.")
     tiles[3].metric(
         "Median time to first reply",
         number(result.median_first_reply_hours, 1, " h"),
@@ -79,7 +84,11 @@ def render(ctx: Context) -> None:
             weeks["period"] = pd.to_datetime(weeks["period"])
             st.altair_chart(
                 charts.lines(
-                    weeks, y="rate", y_title="Complaint rate (%) per week", y_format=".1f"
+                    weeks,
+                    y="rate",
+                    y_title="Complaint rate (%) per week",
+                    y_format=".0f",
+                    unit="week",
                 ),
                 width="stretch",
             )
@@ -108,24 +117,26 @@ def render(ctx: Context) -> None:
         )
 
     _topics(ctx, filters, key)
+    triage.complaint_queue(ctx, filters)  # the work queue: status, assignee, tags, notes
 
     st.subheader(f"Unanswered complaints ({result.unanswered_total:,})")
     if not result.unanswered:
         st.success("Every complaint in the period has a reply from an own account.")
         return
     st.caption("Most engaged first; click a column to sort. No own account has replied yet.")
+    community = community_namer(ctx)
     st.dataframe(
         pd.DataFrame(
             [
                 {
                     "Engagement": q.engagement,
                     "Complaint": q.complaint,
-                    "Channel": _CHANNEL_NAMES.get(q.channel, q.channel),
                     "When": q.created_at,
-                    "Source": q.source,
-                    "Community": q.community or "",
-                    "Author": q.author or "",
                     "Mention": q.text[:300],
+                    "Channel": _CHANNEL_NAMES.get(q.channel, q.channel),
+                    "Source": q.source,
+                    "Community": community(q.community),
+                    "Author": q.author or "—",
                     "Link": safe_link(q.url),
                 }
                 for q in result.unanswered
@@ -134,10 +145,11 @@ def render(ctx: Context) -> None:
         hide_index=True,
         width="stretch",
         column_config={
+            "Engagement": st.column_config.NumberColumn(format="localized", width="small"),
             "Complaint": st.column_config.ProgressColumn(
                 min_value=0.0, max_value=1.0, format="%.2f", width="small"
             ),
-            "When": st.column_config.DatetimeColumn(format="YYYY-MM-DD HH:mm"),
+            "When": st.column_config.DatetimeColumn(format="YYYY-MM-DD HH:mm", width="small"),
             "Mention": st.column_config.TextColumn(width="large"),
             "Link": st.column_config.LinkColumn(display_text="open ↗", width="small"),
         },

@@ -9,13 +9,15 @@ from __future__ import annotations
 
 import math
 import shlex
+from collections.abc import Callable
 
 import pandas as pd
 import streamlit as st
 
-from grapevine.dashboard import cached, queries, scores
+from grapevine.dashboard import cached, queries, scores, triage
+from grapevine.dashboard.detail import MentionDetail, mention_detail
 from grapevine.dashboard.sidebar import Context, current_context, require_filters
-from grapevine.dashboard.widgets import plain
+from grapevine.dashboard.widgets import community_namer, plain
 from grapevine.export import (
     FORMATS,
     ExportBundle,
@@ -36,6 +38,8 @@ _SENTIMENTS = ["negative", "neutral", "positive"]
 _QUALITIES = ["constructive", "ordinary", "low_effort", "spam", "toxic"]
 _COMPLAINT = {"Any": "any", "Complaints only": "complaints", "No complaints": "not complaints"}
 _PREVIEW_CHARS = 400
+#: a grid row's height in pixels (Streamlit's default), to size the grid to its rows
+_ROW_PX = 35
 #: Above this the download is built by the CLI, which streams, not in the app's memory.
 MAX_DOWNLOAD_ROWS = 200_000
 
@@ -53,17 +57,19 @@ def safe_link(url: str | None) -> str | None:
     return None
 
 
-def _table(rows: list[queries.MentionRow]) -> pd.DataFrame:
+def _table(
+    rows: list[queries.MentionRow], community: Callable[[str | None], str] = str
+) -> pd.DataFrame:
     return pd.DataFrame(
         [
             {
                 "When": r.created_at,
                 "Source": r.source,
-                "Community": r.community or "",
-                "Author": r.author or "",
+                "Community": community(r.community),
+                "Author": r.author or "—",
                 "Sentiment": r.sentiment or "unlabelled",
                 "Complaint": r.complaint,
-                "Quality": r.quality or "",
+                "Quality": r.quality or "—",
                 "Mention": _preview(r),
                 "Link": safe_link(r.url),
             }
@@ -105,6 +111,7 @@ def _query(ctx: Context, complaint_threshold: float) -> queries.MentionQuery:
         cached.communities(ctx.url, filters),
         key="mentions_community",
         placeholder="Any community",
+        format_func=community_namer(ctx),
     )
     return queries.MentionQuery(
         filters=filters,
@@ -123,8 +130,11 @@ def render(ctx: Context) -> None:
     st.header("Mentions")
     filters = require_filters(ctx)
     st.caption(filters.describe())
+    in_url = triage.mention_links(ctx, filters, _COMPLAINT)  # ?sentiment=…&q=… read in
     query = _query(ctx, scores.complaint_threshold(ctx.settings))
-    total = cached.count_mentions(ctx.url, query)
+    # status, assignee, tag, an alert's ids; the URL written back
+    work = triage.filter_controls(ctx, "mentions", also=in_url)
+    total = triage.count(ctx, query, work)
     if total == 0:
         st.info(
             "No mention matches these filters. Widen the period or clear a filter in the "
@@ -134,8 +144,8 @@ def render(ctx: Context) -> None:
         return
     size = ctx.app.page_size
     pages = max(1, math.ceil(total / size))
-    if st.session_state.get("_mentions_query") != query:
-        st.session_state["_mentions_query"] = query
+    if st.session_state.get("_mentions_query") != (query, work):
+        st.session_state["_mentions_query"] = (query, work)
         st.session_state["mentions_page"] = 1
     top = st.columns([3, 1])
     page = int(
@@ -144,20 +154,24 @@ def render(ctx: Context) -> None:
         )
     )
     first = (page - 1) * size
-    rows = cached.search_mentions(ctx.url, query, first, size)
+    rows, worked = triage.search(ctx, query, work, first, size)
     top[0].markdown(
         f"**{total:,}** mentions · showing {first + 1:,}–{first + len(rows):,}, newest first"
     )
     event = st.dataframe(
-        _table(rows),
+        triage.add_columns(_table(rows, community_namer(ctx)), worked),
         hide_index=True,
         width="stretch",
         on_select="rerun",
         selection_mode="single-row",
         key="mentions_table",
-        height=600,
+        # every row of the page, no inner scrolling: the grid is as tall as its rows
+        height=_ROW_PX * (len(rows) + 1) + 3,
         column_config={
-            "When": st.column_config.DatetimeColumn(format="YYYY-MM-DD HH:mm"),
+            "When": st.column_config.DatetimeColumn(format="YYYY-MM-DD HH:mm", width="small"),
+            "Sentiment": st.column_config.TextColumn(width="small"),
+            "Quality": st.column_config.TextColumn(width="small"),
+            "Source": st.column_config.TextColumn(width="small"),
             "Complaint": st.column_config.ProgressColumn(
                 min_value=0.0, max_value=1.0, format="%.2f", width="small"
             ),
@@ -167,19 +181,77 @@ def render(ctx: Context) -> None:
     )
     selected = list(getattr(getattr(event, "selection", None), "rows", []) or [])
     if selected and selected[0] < len(rows):
-        _show_full(rows[selected[0]])
+        row = rows[selected[0]]
+        _show_full(
+            row,
+            mention_detail(ctx.url, row.id, query.model_version),
+            community_namer(ctx)(row.community),
+        )
+        triage.mention_panel(ctx, worked[selected[0]], prefix="mentions")
     else:
         st.caption("Select a row to read the mention in full.")
+    triage.bulk_actions(ctx, query, work, total, prefix="mentions")
     _downloads(ctx, query, total)
 
 
-def _show_full(row: queries.MentionRow) -> None:
+def stars(rating: int | None) -> str | None:
+    """A review's star rating as people read it: ``★★☆☆☆ 2/5``."""
+    if rating is None:
+        return None
+    full = max(0, min(5, rating))
+    return "★" * full + "☆" * (5 - full) + f" {rating}/5"
+
+
+def label_lines(detail: MentionDetail) -> list[str]:
+    """The classifier's judgement of one mention, with its probabilities, as lines of
+    plain text (our own words and numbers: safe for Markdown)."""
+    if detail.sentiment is None:
+        return ["Not labelled yet (`grapevine label`)."]
+    probs = " · ".join(
+        f"{name} {value:.2f}"
+        for name, value in (
+            ("negative", detail.negative),
+            ("neutral", detail.neutral),
+            ("positive", detail.positive),
+        )
+        if value is not None
+    )
+    lines = [f"**Sentiment:** {detail.sentiment} ({probs})"]
+    if detail.complaint is not None:
+        lines.append(f"**Complaint probability:** {detail.complaint:.2f}")
+    if detail.quality is not None:
+        score = f" (score {detail.quality_score:.2f})" if detail.quality_score is not None else ""
+        lines.append(f"**Quality:** {detail.quality}{score}")
+    if detail.language:
+        lines.append(f"**Language:** {detail.language}")
+    return lines
+
+
+def _engagement(detail: MentionDetail) -> str:
+    counts = (
+        ("score", detail.score),
+        ("comments", detail.comments),
+        ("answers", detail.answers),
+        ("helpful votes", detail.helpful_votes),
+    )
+    return " · ".join(f"{value:,} {name}" for name, value in counts if value is not None) or "—"
+
+
+def _show_full(row: queries.MentionRow, detail: MentionDetail, community: str) -> None:
     st.subheader("Mention")
-    where = " · ".join(x for x in (row.source, row.community, row.author) if x)
+    where = " · ".join(x for x in (row.source, community, row.author) if x)
     st.caption(f"{plain(where)} · {row.created_at:%Y-%m-%d %H:%M} UTC")  # names: not Markdown
+    rating = stars(detail.rating)
+    if rating:
+        st.markdown(f"**Rating:** {rating}")
     if row.title:
         st.text(row.title)
     st.text(row.text)
+    left, right = st.columns([2, 1])
+    left.markdown("  \n".join(label_lines(detail)))
+    if detail.model_version:
+        left.caption(f"Labels by {plain(detail.model)} {plain(detail.model_version)}.")
+    right.markdown(f"**{detail.kind.capitalize()}** · engagement: {_engagement(detail)}")
     link = safe_link(row.url)
     if link:
         st.link_button("Open the original ↗", link)
@@ -233,6 +305,7 @@ def _downloads(ctx: Context, query: queries.MentionQuery, total: int) -> None:
                     ExportOptions(
                         brand=ctx.settings.brand(query.filters.brand),
                         scoring=ctx.settings.scoring,
+                        retention_days=ctx.settings.store.retention_days,
                     ),
                 )
         except MissingKeyError as exc:  # the app never creates the key: `grapevine init` does

@@ -52,11 +52,14 @@ def render(ctx: Context) -> None:
         return
     tiles = st.columns(4)
     kpi(tiles[0], "Mentions", result.total, help="Brand-query mentions in the period.")
+    polar = sum(p.positive + p.negative for p in result.sentiment)
     kpi(
         tiles[1],
         "Net sentiment score",
         result.nss,
         help="(positive − negative) / (positive + negative) × 100; neutral does not count.",
+        sample=polar,
+        sample_of="polar mentions",
     )
     if len(result.mentions_by_brand) > 1:
         _sov_tile(tiles[2], result)
@@ -77,9 +80,12 @@ def render(ctx: Context) -> None:
         st.subheader("Volume and sentiment")
         frame = _sentiment_frame(result)
         frame["period"] = pd.to_datetime(frame["period"])
-        st.altair_chart(charts.sentiment_area(frame), width="stretch")
+        st.altair_chart(
+            charts.sentiment_area(frame, unit="week" if result.granularity == "week" else None),
+            width="stretch",
+        )
         if not any(p.negative or p.neutral or p.positive for p in result.sentiment):
-            st.info("No labelled mentions yet: run `grapevine classify`.")
+            st.info("No labelled mentions yet: run `grapevine label`.")
         st.caption(
             f"{number(result.total.current)} mentions this period against "
             f"{number(result.total.previous)} in the previous "
@@ -133,7 +139,17 @@ def render(ctx: Context) -> None:
             src,
             hide_index=True,
             width="stretch",
-            column_config={"Mean engagement": st.column_config.NumberColumn(format="%.1f")},
+            column_config={
+                "Source": st.column_config.TextColumn(width="small"),
+                "Mentions": st.column_config.NumberColumn(format="localized", width="small"),
+                "Previous period": st.column_config.NumberColumn(
+                    "Before", format="localized", width="small", help="The previous period."
+                ),
+                "Engagement": st.column_config.NumberColumn(format="localized", width="small"),
+                "Mean engagement": st.column_config.NumberColumn(
+                    "Mean", format="%.1f", width="small", help="Mean engagement per mention."
+                ),
+            },
         )
     with right:
         st.subheader("Languages")

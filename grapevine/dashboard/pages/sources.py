@@ -9,7 +9,8 @@ import streamlit as st
 
 from grapevine.dashboard import cached, queries
 from grapevine.dashboard.format import ago, span
-from grapevine.dashboard.sidebar import Context, current_context
+from grapevine.dashboard.sidebar import Context, current_context, store_origin
+from grapevine.demo.provenance import describe
 
 __all__ = ["render"]
 
@@ -27,8 +28,11 @@ def render(ctx: Context) -> None:
     st.header("Sources")
     st.caption(
         "Health of each collector, from its runs. Every figure on this page is read from "
-        f"the `runs` table of `{ctx.display_url}`."
+        f"the `runs` table of `{ctx.display_url}`, for every brand: this page ignores the "
+        "sidebar's brand, period, source and language filters."
     )
+    origin = store_origin(ctx.url)
+    replayed = set(origin.replayed) if origin is not None else set()
     now = datetime.now(UTC).replace(second=0, microsecond=0)
     schedule = tuple(
         (name, queries.SourceSchedule(enabled=s.enabled, every=s.every))
@@ -55,11 +59,12 @@ def render(ctx: Context) -> None:
                 "Status": _STATUS_MARK.get(h.status, h.status),
                 "Ran": ago(h.last_run, now),
                 "Next run": h.next_run,
+                "Data": f"replayed: {describe(h.source)}" if h.source in replayed else "live",
                 "New (last run)": h.new_last_run,
                 "New (24 h)": h.new_last_day,
                 "Rate-limit waits (last run)": h.rate_limit_waits_last_run,
                 "Waited (24 h)": span(h.waited_seconds_last_day),
-                "Last error": h.last_error or "",
+                "Last error": h.last_error or "—",
                 "Every": span(h.every.total_seconds()) if h.every else "—",
                 "Enabled": h.enabled,
                 "Stored mentions": h.stored_mentions,
@@ -76,6 +81,15 @@ def render(ctx: Context) -> None:
         column_config={
             "Last run": st.column_config.DatetimeColumn(format="YYYY-MM-DD HH:mm [UTC]"),
             "Next run": st.column_config.DatetimeColumn(format="MMM D, HH:mm [UTC]"),
+            "Data": st.column_config.TextColumn(
+                width="medium",
+                help="Replayed sources read the bundled files: recorded API responses, or "
+                "bodies written from the API's documented schema (each source's "
+                "PROVENANCE.md says which).",
+            ),
+            "New (last run)": st.column_config.NumberColumn(format="localized"),
+            "New (24 h)": st.column_config.NumberColumn(format="localized"),
+            "Stored mentions": st.column_config.NumberColumn(format="localized"),
             "Last error": st.column_config.TextColumn(width="medium"),
             "Rate-limit waits (last run)": st.column_config.NumberColumn("Waits (last run)"),
             "Rate-limit waits (24 h)": st.column_config.NumberColumn("Waits (24 h)"),

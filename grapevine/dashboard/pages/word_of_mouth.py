@@ -6,10 +6,11 @@ import pandas as pd
 import streamlit as st
 
 from grapevine.dashboard import charts, scores
-from grapevine.dashboard.format import number
+from grapevine.dashboard.amplifiers import render_reach
+from grapevine.dashboard.format import number, signed
 from grapevine.dashboard.pages.mentions import safe_link
 from grapevine.dashboard.sidebar import Context, current_context, require_filters
-from grapevine.dashboard.widgets import empty_period, kpi
+from grapevine.dashboard.widgets import community_namer, empty_period, kpi
 
 __all__ = ["render"]
 
@@ -55,11 +56,13 @@ def render(ctx: Context) -> None:
     daily = pd.DataFrame([{"period": p.bucket, "mentions": p.count} for p in wom.daily])
     daily["period"] = pd.to_datetime(daily["period"])
     st.altair_chart(
-        charts.lines(daily, y="mentions", y_title="Organic mentions per day"), width="stretch"
+        charts.lines(daily, y="mentions", y_title="Organic mentions per day", counts=True),
+        width="stretch",
     )
     if wom.trend_per_day is not None:
         st.caption(f"Trend: {wom.trend_per_day:+.2f} organic mentions per day, day over day.")
 
+    community = community_namer(ctx)
     left, right = st.columns(2)
     with left:
         st.subheader("Top advocates")
@@ -69,7 +72,7 @@ def render(ctx: Context) -> None:
                     "Author": a.author,
                     "Positive mentions": a.count,
                     "Organic mentions": a.organic_mentions,
-                    "Communities": ", ".join(a.communities),
+                    "Communities": ", ".join(community(c) for c in a.communities),
                 }
                 for a in wom.advocates
             ],
@@ -83,7 +86,7 @@ def render(ctx: Context) -> None:
                     "Author": a.author,
                     "Negative mentions": a.count,
                     "Organic mentions": a.organic_mentions,
-                    "Communities": ", ".join(a.communities),
+                    "Communities": ", ".join(community(c) for c in a.communities),
                 }
                 for a in wom.detractors
             ],
@@ -101,7 +104,7 @@ def render(ctx: Context) -> None:
                     "Engagement": a.engagement,
                     "Mean engagement": a.mean_engagement,
                     "Previous period": a.previous_engagement,
-                    "Change (%)": a.change_pct,
+                    "Change": signed(a.change_pct, 0, " %") or "—",
                 }
                 for a in wom.amplification
             ]
@@ -109,8 +112,13 @@ def render(ctx: Context) -> None:
         hide_index=True,
         width="stretch",
         column_config={
+            "Organic mentions": st.column_config.NumberColumn(format="localized"),
+            "Engagement": st.column_config.NumberColumn(format="localized"),
             "Mean engagement": st.column_config.NumberColumn(format="%.1f"),
-            "Change (%)": st.column_config.NumberColumn(format="%+.0f"),
+            "Previous period": st.column_config.NumberColumn(format="localized"),
+            "Change": st.column_config.TextColumn(
+                help="Engagement against the previous period; — when it had none."
+            ),
         },
     )
 
@@ -125,8 +133,8 @@ def render(ctx: Context) -> None:
                 {
                     "Engagement": m.engagement,
                     "Source": m.source,
-                    "Community": m.community or "",
-                    "Author": m.author or "",
+                    "Community": community(m.community),
+                    "Author": m.author or "—",
                     "When": m.created_at,
                     "Mention": (f"{m.title} — {m.text}" if m.title else m.text)[:300],
                     "Link": safe_link(m.url),
@@ -143,6 +151,7 @@ def render(ctx: Context) -> None:
             "Link": st.column_config.LinkColumn(display_text="open ↗", width="small"),
         },
     )
+    render_reach(ctx, filters)  # who amplifies: advocates and detractors by reach
 
 
 if __name__ == "__main__":

@@ -1,0 +1,1 @@
+"""Access, safety and privacy (issue #15): accounts, forgetting, retention, escaping."""
