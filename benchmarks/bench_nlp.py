@@ -1,14 +1,20 @@
-"""Throughput and peak RSS of the three-head classifier vs a plain transformers pipeline.
+"""Throughput of the three-head classifier vs a plain transformers pipeline, interleaved.
 
-    python benchmarks/bench_nlp.py [--data ../shared/data] [--n 1024] [--threads 2] [--repeats 3]
+    python benchmarks/bench_nlp.py [--data ../shared/data] [--n 1024] [--threads 2]
+                                   [--rounds 5] [--batch 32]
 
 Both run in this process on the same texts (XLM-T validation posts, all 8 languages, plus
-complaint tweets): first Grapevine's ``ThreeHeadClassifier`` (int8, length-sorted batches,
-three heads and language identification) at batch 32 and 128, then
+complaint tweets): Grapevine's ``ThreeHeadClassifier`` (per-row int8, texts padded to a
+multiple of 8 tokens, three heads and language identification) and
 ``pipeline("text-classification")`` over the same multilingual-e5-small encoder as a plain
 fp32 ``BertForSequenceClassification`` (one head, unsorted batches, max_length 128).
-Throughput is the best of ``--repeats`` passes. Peak RSS is measured per phase: the kernel's high-water mark is reset (``clear_refs`` 5)
-before each one and read from ``/proc/self/status`` after.
+
+The two alternate, one pass each per round, so a change in the machine's load hits both;
+the figure to read is the median of the per-round ratios (a shared CPU moves absolute
+rates by 2x, see docs/nlp.md). Peak RSS is measured once per model, while only that model
+is loaded: the kernel's high-water mark is reset (``clear_refs`` 5) before and read from
+``/proc/self/status`` after. Last, the batch-invariance check: the texts again in shuffled
+order at another batch size, with the number of labels or probabilities that changed.
 """
 
 from __future__ import annotations
@@ -18,19 +24,14 @@ import contextlib
 import csv
 import gc
 import os
-import sys
+import random
+import statistics
 import tempfile
 import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
 import torch
-
-# This file is named like the package it measures: run as a script, its own folder comes
-# first on sys.path and would shadow ``nlp``. Put the repository root there instead.
-REPO = Path(__file__).resolve().parent.parent
-if sys.path and Path(sys.path[0] or ".").resolve() == REPO / "benchmarks":
-    sys.path[0] = str(REPO)
 
 
 def read_texts(data: Path, n: int) -> list[str]:
@@ -57,14 +58,10 @@ def reset_peak() -> None:
         Path(f"/proc/{os.getpid()}/clear_refs").write_text("5")
 
 
-def timed(run: Callable[[Sequence[str]], object], texts: Sequence[str], repeats: int) -> float:
-    """Best of ``repeats`` passes: on a shared CPU the best pass is the least disturbed."""
-    best = float("inf")
-    for _ in range(repeats):
-        start = time.perf_counter()
-        run(texts)
-        best = min(best, time.perf_counter() - start)
-    return len(texts) / best
+def rate(run: Callable[[Sequence[str]], object], texts: Sequence[str]) -> float:
+    start = time.perf_counter()
+    run(texts)
+    return len(texts) / (time.perf_counter() - start)
 
 
 def baseline_pipeline(directory: Path, batch_size: int) -> Callable[[Sequence[str]], object]:
@@ -100,53 +97,86 @@ def baseline_pipeline(directory: Path, batch_size: int) -> Callable[[Sequence[st
     return run
 
 
+def invariance(
+    reference: list[object], classify: Callable[[Sequence[str]], list[object]], texts: list[str]
+) -> int:
+    """How many texts get another result (labels or any probability) than ``reference``
+    when classified in shuffled order, and with only half of their neighbours."""
+    order = list(range(len(texts)))
+    random.Random(5).shuffle(order)
+    changed = 0
+    for subset in (order, order[: len(order) // 2]):
+        again = classify([texts[i] for i in subset])
+        changed += sum(again[k] != reference[i] for k, i in enumerate(subset))
+    return changed
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--data", type=Path, default=Path("../shared/data"))
     parser.add_argument("--weights", type=Path, default=None)
     parser.add_argument("--n", type=int, default=1024)
     parser.add_argument("--threads", type=int, default=2)
-    parser.add_argument("--repeats", type=int, default=3)
+    parser.add_argument("--rounds", type=int, default=5)
+    parser.add_argument("--batch", type=int, default=32)
     args = parser.parse_args()
     torch.set_num_threads(args.threads)
     texts = read_texts(args.data, args.n)
+    load = os.getloadavg()[0]
     print(
         f"{len(texts)} texts, mean {sum(map(len, texts)) / len(texts):.0f} characters, "
-        f"{args.threads} threads"
+        f"{args.threads} threads, batch {args.batch}, load average {load:.1f}"
     )
 
     from nlp.classify import ThreeHeadClassifier
 
-    results: dict[tuple[str, int], tuple[float, float]] = {}
     reset_peak()
-    ours = ThreeHeadClassifier(args.weights)
-    ours.classify(texts[::16])  # warm-up: lingua loads each language model lazily
-    for batch in (32, 128):
-        ours.batch_size = batch
-        rate = timed(ours.classify, texts, args.repeats)
-        results[("grapevine 3 heads + language, int8", batch)] = (rate, rss_mib("VmHWM"))
-        print(
-            f"grapevine batch {batch}: {rate:.1f} mentions/s, peak RSS {rss_mib('VmHWM'):.0f} MiB"
-        )
-    del ours
+    ours = ThreeHeadClassifier(args.weights, batch_size=args.batch)
+    ours.classify(texts)  # warm-up: lingua loads each language model lazily
+    peak_ours = rss_mib("VmHWM")
     with tempfile.TemporaryDirectory() as tmp:
-        for batch in (32, 128):
-            reset_peak()
-            run = baseline_pipeline(Path(tmp), batch)
-            run(texts[:32])
-            rate = timed(run, texts, args.repeats)
-            results[("transformers pipeline, 1 head, fp32", batch)] = (rate, rss_mib("VmHWM"))
+        reset_peak()
+        baseline = baseline_pipeline(Path(tmp), args.batch)
+        baseline(texts[:64])
+        peak_baseline = rss_mib("VmHWM")
+        rounds: list[tuple[float, float]] = []
+        for n in range(args.rounds):
+            a = rate(ours.classify, texts)
+            b = rate(baseline, texts)
+            rounds.append((a, b))
             print(
-                f"pipeline batch {batch}: {rate:.1f} mentions/s, "
-                f"peak RSS {rss_mib('VmHWM'):.0f} MiB"
+                f"round {n + 1}: grapevine {a:6.1f}/s   pipeline {b:6.1f}/s   ratio {a / b:5.2f}x"
             )
-            del run
+        del baseline
+    ratios = [a / b for a, b in rounds]
     print()
-    print(f"| {'model':40} | batch | mentions/s | peak RSS MiB | speed vs pipeline |")
-    print(f"|{'-' * 42}|-------|------------|--------------|-------------------|")
-    for (name, batch), (rate, peak) in results.items():
-        base = results[("transformers pipeline, 1 head, fp32", batch)][0]
-        print(f"| {name:40} | {batch:5} | {rate:10.1f} | {peak:12.0f} | {rate / base:16.2f}x |")
+    print(f"load average during the run: {load:.1f} -> {os.getloadavg()[0]:.1f}")
+    print("| model | batch | mentions/s (median of rounds) | best round | peak RSS MiB |")
+    print("| --- | --- | --- | --- | --- |")
+    print(
+        f"| grapevine: 3 heads + language id, per-row int8 | {args.batch} | "
+        f"{statistics.median(a for a, _ in rounds):.1f} | {max(a for a, _ in rounds):.1f} "
+        f"| {peak_ours:.0f} |"
+    )
+    print(
+        f"| pipeline: 1 head, fp32 | {args.batch} | "
+        f"{statistics.median(b for _, b in rounds):.1f} | {max(b for _, b in rounds):.1f} "
+        f"| {peak_baseline:.0f} |"
+    )
+    print(
+        f"speed vs pipeline, median of per-round ratios: {statistics.median(ratios):.2f}x "
+        f"(range {min(ratios):.2f}-{max(ratios):.2f})"
+    )
+
+    def run_at(batch: int) -> Callable[[Sequence[str]], list[object]]:
+        def run(batch_texts: Sequence[str]) -> list[object]:
+            ours.batch_size = batch
+            return list(ours.classify(batch_texts))
+
+        return run
+
+    changed = invariance(run_at(args.batch)(texts), run_at(7), texts)
+    print(f"batch invariance: {changed} results changed (shuffled and halved, batch 7 vs 32)")
 
 
 if __name__ == "__main__":

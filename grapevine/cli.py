@@ -99,7 +99,7 @@ def run(
         float,
         typer.Option(
             help="With --workers: seconds without a worker's heartbeat before its jobs are "
-            "retried by another."
+            "retried by another; keep it at least 3x the workers' --heartbeat (10 s)."
         ),
     ] = STALLED_AFTER_SECONDS,
     config: ConfigOption = None,

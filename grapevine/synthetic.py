@@ -1,7 +1,7 @@
 """A realistic synthetic store of N mentions, with brand matches and labels, for benchmarks
 and demos.
 
-    python grapevine/synthetic.py --n 1000000 --out /tmp/grapevine-1m.db [--seed 7]
+    python -m grapevine.synthetic --n 1000000 --out /tmp/grapevine-1m.db [--seed 7]
 
 ``generate_store(url, n, seed)`` is the function other benchmarks reuse; ``SYNTHETIC_CONFIG``
 (and :func:`synthetic_settings`) is the brand configuration the data was made for: Acme

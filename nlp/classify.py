@@ -1,9 +1,16 @@
 """Batched inference: ``classify(texts) -> list[Labels]``, the only way texts get labelled.
 
 Texts are cut to a bounded number of characters (a huge post cannot stall the tokenizer),
-tokenised, sorted by token length so each batch pads little, and run through the model
-under ``torch.inference_mode()``; the results go back in input order. The shipped model is
-int8-quantised in place on load (about 2x faster on this CPU, see MODELS.md).
+tokenised, grouped by their length padded up to a multiple of ``WIDTH_STEP`` tokens, and
+run through the model under ``torch.inference_mode()``; the results go back in input order.
+The shipped model is quantised in place on load to per-row int8 (``nlp.model.Int8Linear``).
+
+Batch invariance: a text's labels and probabilities are a function of its text and the
+model version only, bit for bit, whatever the order, the batch size and the other texts in
+the call. Every step guarantees it: the padded width depends on the text alone; int8
+matrix products are exact integer sums and each row has its own activation scale;
+attention, layer norms and the heads work row by row on those fixed shapes; the
+probabilities are computed per row in Python (``tests/nlp/test_invariance.py``).
 
 ``--model`` may name any transformers sequence-classification model (a directory, or a hub
 id for users who are online): its labels then replace the shipped sentiment, and the
@@ -12,6 +19,7 @@ complaint and quality heads still come from the shipped model.
 
 from __future__ import annotations
 
+import math
 import re
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -34,6 +42,20 @@ def clean_text(text: object) -> str:
     if not isinstance(text, str):
         return "" if text is None else str(text)
     return _LONE_SURROGATE.sub("\ufffd", text)
+
+
+def softmax(logits: Sequence[float]) -> list[float]:
+    top = max(logits)
+    exps = [math.exp(x - top) for x in logits]
+    total = math.fsum(exps)
+    return [e / total for e in exps]
+
+
+def sigmoid(logit: float) -> float:
+    if logit >= 0:
+        return 1.0 / (1.0 + math.exp(-logit))
+    e = math.exp(logit)
+    return e / (1.0 + e)
 
 
 def padded_width(tokens: int) -> int:
@@ -100,11 +122,14 @@ class ThreeHeadClassifier:
                     ids[r, :n] = torch.tensor(encodings[i].ids, dtype=torch.long)
                     mask[r, :n] = 1
                 logits = self.model(ids, mask)
-                sentiment = torch.softmax(logits.sentiment.float(), -1).tolist()
-                complaint = torch.sigmoid(logits.complaint.float()).tolist()
-                quality = torch.softmax(logits.quality.float(), -1).tolist()
+                # Probabilities in Python, one row at a time: torch's vectorised exp and
+                # its scalar tail loop differ in the last bit, and which one a row gets
+                # depends on its place in the batch.
+                sentiment = logits.sentiment.float().tolist()
+                complaint = logits.complaint.float().tolist()
+                quality = logits.quality.float().tolist()
                 for r, i in enumerate(rows):
-                    out[i] = (sentiment[r], complaint[r], quality[r])
+                    out[i] = (softmax(sentiment[r]), sigmoid(complaint[r]), softmax(quality[r]))
         return out
 
     def classify(self, texts: Sequence[str]) -> list[Labels]:
@@ -135,6 +160,7 @@ def _labels(
         quality=meta.qualities[q],
         quality_score=float(quality[q]),
         language=lang,
+        quality_scores={name: float(p) for name, p in zip(meta.qualities, quality, strict=True)},
     )
 
 
@@ -209,6 +235,7 @@ class ForeignSentimentClassifier:
                         quality=labels[i].quality,
                         quality_score=labels[i].quality_score,
                         language=labels[i].language,
+                        quality_scores=labels[i].quality_scores,
                     )
         return result
 

@@ -10,11 +10,13 @@ news comments rather than tweets. Gold toxic = the popular answer rates it 3 (to
 from __future__ import annotations
 
 import csv
-from collections import Counter
+from collections import Counter, defaultdict
 from pathlib import Path
 
 from nlp.classify import Classifier
-from nlp.metrics import f1
+from nlp.data import Example, load_examples
+from nlp.labels import QUALITIES, SENTIMENTS
+from nlp.metrics import f1, macro_f1, macro_recall
 from nlp.weak import weak_quality
 
 CTC_FILE = Path("ctc/constructiveness_toxicity.csv")
@@ -59,3 +61,83 @@ def record_ctc(directory: Path, data: Path) -> dict[str, object]:
     meta = replace(meta, extra={**meta.extra, "validation": validation})
     path.write_text(meta.to_json() + "\n", encoding="utf-8")
     return figures
+
+
+def evaluate_validation(classifier: Classifier, data: Path) -> dict[str, object]:
+    """The validation figures of :func:`figures_for`, from the classifier as it labels
+    mentions (tokenised to its ``max_length``, its own quantisation), not from training's
+    cached frozen-layer outputs. Validation splits only; test splits are never read."""
+    examples = load_examples(data)
+    rows = [i for i, e in enumerate(examples) if e.split == "val"]
+    labels = classifier.classify([examples[i].text for i in rows])
+    sentiments = {name: k for k, name in enumerate(SENTIMENTS)}
+    qualities = {name: k for k, name in enumerate(QUALITIES)}
+    return figures_for(
+        examples,
+        rows,
+        {i: sentiments[label.sentiment] for i, label in zip(rows, labels, strict=True)},
+        {i: label.complaint for i, label in zip(rows, labels, strict=True)},
+        {i: qualities[label.quality] for i, label in zip(rows, labels, strict=True)},
+    )
+
+
+def figures_for(
+    examples: list[Example],
+    rows: list[int],
+    sentiment: dict[int, int],
+    complaint: dict[int, float],
+    quality: dict[int, int],
+) -> dict[str, object]:
+    by: dict[str, list[int]] = defaultdict(list)
+    for i in rows:
+        by[examples[i].source].append(i)
+    out: dict[str, object] = {}
+    tw = by["tweeteval_sentiment"]
+    out["tweeteval_sentiment_macro_recall"] = 100 * macro_recall(
+        [examples[i].sentiment for i in tw], [sentiment[i] for i in tw], (0, 1, 2)
+    )
+    per_lang: dict[str, float] = {}
+    for lang in sorted({examples[i].language for i in by["xlmt"]}):
+        sel = [i for i in by["xlmt"] if examples[i].language == lang]
+        per_lang[lang] = 100 * macro_f1(
+            [examples[i].sentiment for i in sel], [sentiment[i] for i in sel], (0, 1, 2)
+        )
+    out["xlmt_macro_f1_per_language"] = per_lang
+    out["xlmt_macro_f1_mean"] = sum(per_lang.values()) / max(1, len(per_lang))
+    cp = by["complaints"]
+    out["complaint_f1"] = 100 * f1(
+        [examples[i].complaint for i in cp], [int(complaint[i] >= 0.5) for i in cp], 1
+    )
+    toxic, spam = QUALITIES.index("toxic"), QUALITIES.index("spam")
+    tx = by["offensive"] + by["hate"]
+    out["toxic_f1"] = 100 * f1(
+        [int(examples[i].quality == toxic) for i in tx], [int(quality[i] == toxic) for i in tx], 1
+    )
+    out["toxic_f1_offensive"] = 100 * f1(
+        [int(examples[i].quality == toxic) for i in by["offensive"]],
+        [int(quality[i] == toxic) for i in by["offensive"]],
+        1,
+    )
+    out["toxic_f1_hate"] = 100 * f1(
+        [int(examples[i].quality == toxic) for i in by["hate"]],
+        [int(quality[i] == toxic) for i in by["hate"]],
+        1,
+    )
+    yt = by["youtube_spam"]
+    out["spam_f1"] = 100 * f1(
+        [int(examples[i].quality == spam) for i in yt], [int(quality[i] == spam) for i in yt], 1
+    )
+    labelled = [i for i in rows if examples[i].quality >= 0]
+    out["quality_f1_per_class_weak"] = {
+        name: 100 * f1([examples[i].quality for i in labelled], [quality[i] for i in labelled], k)
+        for k, name in enumerate(QUALITIES)
+    }
+    return {k: _round(v) for k, v in out.items()}
+
+
+def _round(value: object) -> object:
+    if isinstance(value, float):
+        return round(value, 1)
+    if isinstance(value, dict):
+        return {k: _round(v) for k, v in value.items()}
+    return value

@@ -2,8 +2,10 @@
 
 A label row is keyed by (mention, model_version), so a new model relabels everything in
 its own rows while the old ones stay for comparison. Mentions are read in id order, in
-pages of ``batch_size * 8``; each page is classified (sorted by length inside
-``classify``) and written in one transaction, so an interrupted run loses at most a page.
+pages of ``batch_size * 8``; each page is classified (batched by padded length inside
+``classify``), corrected by the genre rules that need the mention's kind and title
+(``nlp.labels.apply_genre_rules``: a question is not spam without spam markers) and
+written in one transaction, so an interrupted run loses at most a page.
 
 Any number of labelling processes may share a store. On PostgreSQL each page is *claimed*:
 its mention rows are locked ``FOR NO KEY UPDATE SKIP LOCKED`` in the transaction that writes
@@ -24,6 +26,7 @@ import torch
 from sqlalchemy import and_, select
 
 from nlp.classify import Classifier
+from nlp.labels import apply_genre_rules
 from storage.schema import labels, mentions
 from storage.store import Store, upsert_statement
 
@@ -95,7 +98,13 @@ def label_pending(
     while (limit is None or done < limit) and not (stop is not None and stop.is_set()):
         take = page_size if limit is None else min(page_size, limit - done)
         query = (
-            select(mentions.c.id, mentions.c.title, mentions.c.text, mentions.c.language)
+            select(
+                mentions.c.id,
+                mentions.c.kind,
+                mentions.c.title,
+                mentions.c.text,
+                mentions.c.language,
+            )
             .where(mentions.c.id > last_id, mentions.c.deleted.is_(False))
             .where(
                 ~select(labels.c.id)
@@ -119,7 +128,14 @@ def label_pending(
                 break
             if not claim:
                 conn.commit()  # SQLite: hold no lock while classifying
-            results = classifier.classify([mention_text(r.title, r.text) for r in rows])
+            results = [
+                apply_genre_rules(result, kind=r.kind, title=r.title, text=r.text)
+                for r, result in zip(
+                    rows,
+                    classifier.classify([mention_text(r.title, r.text) for r in rows]),
+                    strict=True,
+                )
+            ]
             now = clock()
             values = [
                 {

@@ -29,6 +29,7 @@ WEIGHTS_FILE = "weights.safetensors"
 META_FILE = "model.json"
 TOKENIZER_FILE = "tokenizer.json"
 SHIPPED_DIR = Path(__file__).parent / "weights"
+QUANTISATION = "int8-row"  # what ``quantise`` does; training caches are keyed by it
 
 
 @dataclass(frozen=True)

@@ -1,7 +1,7 @@
 """Fine-tune the top encoder layers and the three heads on ``../shared/data``.
 
 Recipe (cheap on purpose: a shared 2-core CPU, under 90 minutes): tokenise every example
-once (``query: `` prefix, 64 tokens); run the frozen bottom layers once, int8 dynamic
+once (``query: `` prefix, 64 tokens); run the frozen bottom layers once, per-row int8
 quantised exactly as inference runs them, and keep their outputs in RAM as fp16; then train
 the top ``tune_layers`` layers and the heads for ``epochs`` passes over length-bucketed
 batches of 32 with AdamW and a linear schedule. Some sets are repeated within an epoch
@@ -14,7 +14,6 @@ import copy
 import math
 import random
 import time
-from collections import defaultdict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -24,10 +23,9 @@ from torch import nn
 
 from nlp.data import Example, data_digest, load_examples
 from nlp.encoder import build_e5_tokenizer, load_e5_encoder, read_e5
-from nlp.evaluate import record_ctc
-from nlp.labels import QUALITIES
-from nlp.metrics import f1, macro_f1, macro_recall
+from nlp.evaluate import figures_for, record_ctc
 from nlp.model import (
+    QUANTISATION,
     SHIPPED_DIR,
     ModelMeta,
     ThreeHeadModel,
@@ -144,6 +142,7 @@ def train(
 
     cache_key = (
         f"{digest[:16]}-{recipe.seed}-{recipe.semeval_cap}-{first_tuned}-{recipe.max_length}"
+        f"-{QUANTISATION}"
     )
     cache_file = cache_dir / f"grapevine-nlp-cache-{cache_key}.pt" if cache_dir else None
     if cache_file is not None and cache_file.exists():
@@ -289,68 +288,6 @@ def validate(
                 complaint[i] = float(torch.sigmoid(logits.complaint[r]))
                 quality[i] = int(logits.quality[r].argmax())
     return figures_for(examples, rows, sentiment, complaint, quality)
-
-
-def figures_for(
-    examples: list[Example],
-    rows: list[int],
-    sentiment: dict[int, int],
-    complaint: dict[int, float],
-    quality: dict[int, int],
-) -> dict[str, object]:
-    by: dict[str, list[int]] = defaultdict(list)
-    for i in rows:
-        by[examples[i].source].append(i)
-    out: dict[str, object] = {}
-    tw = by["tweeteval_sentiment"]
-    out["tweeteval_sentiment_macro_recall"] = 100 * macro_recall(
-        [examples[i].sentiment for i in tw], [sentiment[i] for i in tw], (0, 1, 2)
-    )
-    per_lang: dict[str, float] = {}
-    for lang in sorted({examples[i].language for i in by["xlmt"]}):
-        sel = [i for i in by["xlmt"] if examples[i].language == lang]
-        per_lang[lang] = 100 * macro_f1(
-            [examples[i].sentiment for i in sel], [sentiment[i] for i in sel], (0, 1, 2)
-        )
-    out["xlmt_macro_f1_per_language"] = per_lang
-    out["xlmt_macro_f1_mean"] = sum(per_lang.values()) / max(1, len(per_lang))
-    cp = by["complaints"]
-    out["complaint_f1"] = 100 * f1(
-        [examples[i].complaint for i in cp], [int(complaint[i] >= 0.5) for i in cp], 1
-    )
-    toxic, spam = QUALITIES.index("toxic"), QUALITIES.index("spam")
-    tx = by["offensive"] + by["hate"]
-    out["toxic_f1"] = 100 * f1(
-        [int(examples[i].quality == toxic) for i in tx], [int(quality[i] == toxic) for i in tx], 1
-    )
-    out["toxic_f1_offensive"] = 100 * f1(
-        [int(examples[i].quality == toxic) for i in by["offensive"]],
-        [int(quality[i] == toxic) for i in by["offensive"]],
-        1,
-    )
-    out["toxic_f1_hate"] = 100 * f1(
-        [int(examples[i].quality == toxic) for i in by["hate"]],
-        [int(quality[i] == toxic) for i in by["hate"]],
-        1,
-    )
-    yt = by["youtube_spam"]
-    out["spam_f1"] = 100 * f1(
-        [int(examples[i].quality == spam) for i in yt], [int(quality[i] == spam) for i in yt], 1
-    )
-    labelled = [i for i in rows if examples[i].quality >= 0]
-    out["quality_f1_per_class_weak"] = {
-        name: 100 * f1([examples[i].quality for i in labelled], [quality[i] for i in labelled], k)
-        for k, name in enumerate(QUALITIES)
-    }
-    return {k: _round(v) for k, v in out.items()}
-
-
-def _round(value: object) -> object:
-    if isinstance(value, float):
-        return round(value, 1)
-    if isinstance(value, dict):
-        return {k: _round(v) for k, v in value.items()}
-    return value
 
 
 def format_figures(figures: dict[str, object]) -> list[str]:

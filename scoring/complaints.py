@@ -1,7 +1,8 @@
 """Complaint behaviour: how often customers complain, to whom, and whether anyone answers.
 
 A complaint is an organic brand mention whose label gives a complaint probability at or above
-``[scoring] complaint_threshold`` (a classifier's call, not negative sentiment). A reply is a
+``[scoring] complaint_threshold`` (a classifier's call, not negative sentiment) and which is
+not an editorial item (news and feed items no customer wrote, ``scoring.genre``). A reply is a
 mention by one of the brand's own accounts (stored with a ``role='own'`` match) on the same
 source whose ``parent_id`` or ``thread_id`` is the complaint's ``external_id`` — a comment
 under it, an answer in its thread, a developer reply to a review.
@@ -31,6 +32,7 @@ from sqlalchemy import (
 from config.scoring import ScoringSettings
 from config.settings import Brand, Settings
 from scoring import metrics
+from scoring.genre import complaint_expr
 from scoring.overview import Granularity, bucket_days
 from scoring.queries import (
     BrandScope,
@@ -200,7 +202,7 @@ def complaint_rows(
         L.c.complaint,
         _addressed_expr(brand).label("addressed"),
         replies_to_own_expr(brand.name).label("replies_to_own"),
-    ).where(L.c.complaint >= cfg.complaint_threshold)
+    ).where(complaint_expr(cfg, brand))  # genre rule: news is never a complaint
     return [
         ComplaintRow(
             int(r.id),
@@ -239,26 +241,31 @@ def own_posts(
     return [OwnPost(*r) for r in conn.execute(stmt)]
 
 
-def _count_exprs(cfg: ScoringSettings) -> tuple[ColumnElement[Any], ColumnElement[Any]]:
-    """SQL aggregates: complaints, and the rate's denominator (labelled or all organic)."""
-    is_complaint = func.sum(case((L.c.complaint >= cfg.complaint_threshold, 1), else_=0))
+def _count_exprs(
+    cfg: ScoringSettings, brand: Brand
+) -> tuple[ColumnElement[Any], ColumnElement[Any]]:
+    """SQL aggregates: complaints (never editorial items, ``scoring.genre``), and the rate's
+    denominator (labelled or all organic)."""
+    is_complaint = func.sum(case((complaint_expr(cfg, brand), 1), else_=0))
     denominator = func.count() if cfg.complaint_rate_denominator == "all" else func.count(L.c.id)
     return is_complaint, denominator
 
 
-def _counts(conn: Connection, scope: BrandScope, cfg: ScoringSettings) -> tuple[int, int]:
+def _counts(
+    conn: Connection, scope: BrandScope, cfg: ScoringSettings, brand: Brand
+) -> tuple[int, int]:
     """(complaints, organic denominator) in ``scope``."""
-    row = conn.execute(scope.select(*_count_exprs(cfg))).one()
+    row = conn.execute(scope.select(*_count_exprs(cfg, brand))).one()
     return int(row[0] or 0), int(row[1] or 0)
 
 
 def _daily_counts(
-    conn: Connection, scope: BrandScope, cfg: ScoringSettings
+    conn: Connection, scope: BrandScope, cfg: ScoringSettings, brand: Brand
 ) -> dict[date, tuple[int, int]]:
     """(complaints, organic denominator) per UTC day in ``scope``: the same scan as
     :func:`_counts`, grouped, so the series adds up to the period's figures."""
     day = day_bucket(X.c.created_at, conn.dialect.name).label("day")
-    stmt = scope.select(day, *_count_exprs(cfg)).group_by(day)
+    stmt = scope.select(day, *_count_exprs(cfg, brand)).group_by(day)
     return {as_date(d): (int(n or 0), int(t or 0)) for d, n, t in conn.execute(stmt)}
 
 
@@ -298,10 +305,12 @@ def complaint_behaviour(
     ) as q:
         conn, cfg, config_brand, version, scope = q.conn, q.cfg, q.brand, q.version, q.scope
         name = config_brand.name
-        daily = _daily_counts(conn, scope, cfg)
+        daily = _daily_counts(conn, scope, cfg, config_brand)
         n_now = sum(n for n, _t in daily.values())
         organic_now = sum(t for _n, t in daily.values())
-        n_before, organic_before = _counts(conn, scope.with_period(period.previous), cfg)
+        n_before, organic_before = _counts(
+            conn, scope.with_period(period.previous), cfg, config_brand
+        )
         rows = complaint_rows(conn, scope, config_brand, cfg)
         own = own_posts(conn, name, filters, period.start)
         replied = first_replies([(r.key, r.created_at) for r in rows], own)

@@ -160,7 +160,8 @@ def worker_command(
             log.warning("no job %s in this worker's configuration; skipped", job_id)
             return
         done = queued.job.func()
-        if queued.queue in CLAIMING_QUEUES and isinstance(done, int) and done > 0:
+        more = isinstance(done, int) and done > 0 and not engine.stop.is_set()
+        if queued.queue in CLAIMING_QUEUES and more:
             # a backlog: queue the next batch at once, for this or any idle worker
             defer_job(app, queued)
 

@@ -39,7 +39,14 @@ def render(ctx: Context) -> None:
         help="Brand mentions not authored by the brand's own accounts. The change is the "
         "velocity against the previous period of equal length.",
     )
-    kpi(tiles[1], "WOM balance", wom.balance, help="Net sentiment score of organic mentions.")
+    kpi(
+        tiles[1],
+        "WOM balance",
+        wom.balance,
+        help="Net sentiment score of organic mentions.",
+        sample=int(wom.organic.current or 0),
+        sample_of="organic mentions",
+    )
     least = ctx.settings.scoring.advocate_min_mentions
     tiles[2].metric(
         "Advocates",

@@ -25,7 +25,9 @@ def upgrade() -> None:
     with op.batch_alter_table("runs", schema=None) as batch_op:
         batch_op.add_column(sa.Column("worker", sa.String(length=200), nullable=True))
         batch_op.add_column(sa.Column("heartbeat_at", sa.DateTime(timezone=True), nullable=True))
-        batch_op.create_index("ix_runs_status_heartbeat_at", ["status", "heartbeat_at"], unique=False)
+        batch_op.create_index(
+            "ix_runs_status_heartbeat_at", ["status", "heartbeat_at"], unique=False
+        )
 
 
 def downgrade() -> None:
