@@ -181,46 +181,67 @@ def load_model(directory: Path | None = None) -> tuple[ThreeHeadModel, TextToken
     return model.eval(), tokenizer, meta
 
 
+class _SharedInput:
+    """The last input of a group of Int8Linear layers that read the same tensor (query,
+    key and value), quantised once for all of them."""
+
+    def __init__(self) -> None:
+        self.source: torch.Tensor | None = None
+        self.quantised: tuple[torch.Tensor, torch.Tensor] | None = None
+
+
+def quantise_rows(rows: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+    """Per-row symmetric int8: each row scaled by its own absolute maximum / 127."""
+    scale = torch.linalg.vector_norm(rows, float("inf"), dim=-1, keepdim=True)
+    scale = scale.clamp_(min=1e-12).div_(127.0)
+    return torch.round(rows / scale).to(torch.int8), scale
+
+
 class Int8Linear(nn.Module):
     """A Linear layer in int8 whose result for a row depends on that row alone.
 
-    Weights: int8, one scale per output channel (symmetric). Activations: quantised per
-    row (per token), symmetric, with the row's own absolute maximum as its scale. The
-    matrix product is exact int32 arithmetic (``torch._int_mm``: no summation order to
-    vary), and the rescaling is elementwise. So a token's output is a function of that
-    token's input only: not of the other tokens, the padding or the batch it came in.
-    torch's dynamic quantisation, which this replaces, takes one activation scale for the
-    whole padded batch, so a text's labels depended on its neighbours (issue #14).
+    Weights: int8 with one symmetric scale for the tensor (max |w| / 127.5, as torch's
+    dynamic quantisation, which trained and validated the shipped r2 weights, has them).
+    Activations: quantised per row (per token) with the row's own absolute maximum as its
+    scale. The matrix product is exact int32 arithmetic (``torch._int_mm``: no summation
+    order to vary) and the rescaling is elementwise, so a token's output is a function of
+    that token's input only: not of the other tokens, the padding or the batch. torch's
+    dynamic quantisation, which this replaces, takes one activation scale for the whole
+    padded batch, so a text's labels depended on its neighbours (issue #14).
     """
 
-    def __init__(self, linear: nn.Linear) -> None:
+    def __init__(self, linear: nn.Linear, shared: _SharedInput | None = None) -> None:
         super().__init__()
         weight = linear.weight.detach().float()
-        scale = weight.abs().amax(1).clamp(min=1e-12) / 127.0
+        scale = float(weight.abs().max().clamp(min=1e-12)) / 127.5
         self.in_features = linear.in_features
         self.out_features = linear.out_features
-        self.register_buffer("weight_int8", torch.round(weight / scale[:, None]).to(torch.int8))
-        self.register_buffer("weight_scale", scale)
+        quantised = torch.round(weight / scale).clamp_(-128, 127).to(torch.int8)
+        self.register_buffer("weight_int8", quantised)
+        self.weight_scale = scale
         bias = linear.bias.detach().float() if linear.bias is not None else torch.zeros(0)
         self.register_buffer("bias", bias.clone())
+        self.shared = shared
+
+    def _quantised(self, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        shared = self.shared
+        if shared is not None and shared.source is x and shared.quantised is not None:
+            return shared.quantised
+        rows = x.reshape(-1, x.shape[-1]).float()
+        quantised = quantise_rows(rows)
+        if shared is not None:
+            shared.source, shared.quantised = x, quantised
+        return quantised
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        shape = x.shape
-        rows = x.reshape(-1, shape[-1]).float()
-        n = rows.shape[0]
-        # _int_mm wants more than 16 rows and is fastest on a multiple of 8 of them; the
-        # padding rows are zeros and are dropped again (they change no other row).
-        padded = max(24, -(-n // 8) * 8)
-        if padded != n:
-            rows = torch.cat([rows, rows.new_zeros(padded - n, rows.shape[1])])
-        scale = torch.linalg.vector_norm(rows, float("inf"), dim=-1, keepdim=True)
-        scale = scale.clamp_(min=1e-12).div_(127.0)
-        quantised = torch.round(rows / scale).to(torch.int8)
-        out = torch._int_mm(quantised, self.weight_int8.t())[:n].float()
-        out = out.mul_(scale[:n]).mul_(self.weight_scale)
+        quantised, scale = self._quantised(x)
+        # int32 times the fp32 row scale is fp32 in one pass; then bias + that * weight scale
+        out = torch.mul(torch._int_mm(quantised, self.weight_int8.t()), scale)
         if self.bias.numel():
-            out = out.add_(self.bias)
-        return out.reshape(*shape[:-1], self.out_features)
+            out = torch.add(self.bias, out, alpha=self.weight_scale)
+        else:
+            out = out.mul_(self.weight_scale)
+        return out.reshape(*x.shape[:-1], self.out_features)
 
     def extra_repr(self) -> str:
         return f"in_features={self.in_features}, out_features={self.out_features}, int8 per-row"
@@ -229,11 +250,14 @@ class Int8Linear(nn.Module):
 def quantise(model: ThreeHeadModel) -> ThreeHeadModel:
     """Every encoder Linear to :class:`Int8Linear`, in place (a copy would peak near 2 GB).
 
-    Batch-invariant, and faster than fp32 on this CPU (int8 VNNI kernels). The heads stay
-    fp32: they are tiny, and ``ThreeHeadModel._head`` computes them row by row.
+    Batch-invariant, and faster than fp32 on this CPU (int8 VNNI kernels); query, key and
+    value quantise their common input once. The heads stay fp32: they are tiny, and
+    ``ThreeHeadModel._head`` computes them row by row.
     """
     for module in list(model.encoder.modules()):
+        shared = _SharedInput() if hasattr(module, "query") and hasattr(module, "key") else None
         for name, child in list(module.named_children()):
             if isinstance(child, nn.Linear):
-                setattr(module, name, Int8Linear(child))
+                group = shared if name in ("query", "key", "value") else None
+                setattr(module, name, Int8Linear(child, group))
     return model

@@ -88,8 +88,8 @@ def demo(
             f"({replay_note(names)})."
         )
     out.print(
-        f"Generated for the demo: {summary.generated} mentions over the last 30 days, "
-        f"labelled {summary.labelled} with the shipped classifier."
+        f"Generated for the demo: {summary.generated:,} mentions over the last 30 days; "
+        f"{summary.labelled:,} mentions labelled by the shipped classifier."
     )
     table = Table(title="Alerts fired on the demo", title_justify="left")
     table.add_column("brand")

@@ -256,8 +256,11 @@ class _Writer:
         community = community or self.community(source, brand, language)
         kind = MentionKind(_pick(rng, [(str(k), w) for k, w in _SOURCES[source][1]]))
         text, _topic = self.text(brand, mood, language)
-        titled = kind in (MentionKind.POST, MentionKind.QUESTION, MentionKind.REVIEW)
-        title = _headline(text) if titled and source not in ("mastodon", "bluesky") else None
+        title = None
+        if source == "appstore":  # App Store reviews have a title; Google Play's do not
+            title = _REVIEW_TITLES.get(mood) if language == "en" else None
+        elif kind in (MentionKind.POST, MentionKind.QUESTION) and source not in _UNTITLED:
+            title, text = _headline(text)
         self.serial += 1
         external_id = f"demo-{source}-{self.serial}"
         parent = None
@@ -308,9 +311,22 @@ class _Writer:
         )
 
 
-def _headline(text: str) -> str:
-    first = re.split(r"(?<=[.!?。！？])\s*", text, maxsplit=1)[0]
-    return first if len(first) <= 80 else first[:77].rstrip() + "…"
+def _headline(text: str) -> tuple[str | None, str]:
+    """A post's title and body: its first sentence and the rest (no title for one line)."""
+    parts = re.split(r"(?<=[.!?。！？])\s+", text, maxsplit=1)
+    if len(parts) < 2 or not parts[1].strip():
+        return None, text
+    return parts[0], parts[1]
+
+
+#: sources whose posts have no title (microblogs)
+_UNTITLED = frozenset({"mastodon", "bluesky"})
+_REVIEW_TITLES = {
+    "positive": "Love it",
+    "neutral": "Some questions",
+    "complaint": "Needs work",
+    "incident": "Broken tonight",
+}
 
 
 def _count(rng: random.Random, mean: float) -> int:

@@ -79,7 +79,7 @@ class ExportOptions:
     chunk_size: int = 5_000
     brand: Any = None  # config.settings.Brand; Any keeps this module free of config
     scoring: ScoringSettings = dataclasses.field(default_factory=ScoringSettings)
-    #: ``[storage] retention_days``, for the datasheet's retention statement (issue #15)
+    #: ``[store] retention_days``, for the datasheet's retention statement (issue #15)
     retention_days: int | None = None
 
     def __post_init__(self) -> None:

@@ -6,7 +6,7 @@ by id) with their labels, brand matches and every trace in stored alerts, and re
 made with the installation's key (:mod:`storage.keys`) so the tombstone names no one —
 that the store checks before it writes any mention, so no collector stores them again.
 
-Retention (``[storage] retention_days``) deletes mentions older than the limit the same
+Retention (``[store] retention_days``) deletes mentions older than the limit the same
 way, without tombstones: an old mention a backfill brings back is deleted again by the
 next run of the job.
 """

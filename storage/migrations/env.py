@@ -11,12 +11,19 @@ config = context.config
 target_metadata = metadata
 
 
+def _ours(obj: object, name: str | None, type_: str, reflected: bool, compare_to: object) -> bool:
+    """Autogenerate compares only Grapevine's tables: the task queue (procrastinate, on
+    PostgreSQL) owns and migrates its own."""
+    return not (type_ == "table" and name is not None and name.startswith("procrastinate_"))
+
+
 def run_migrations_online() -> None:
     connection = config.attributes.get("connection")
     if connection is not None:
         context.configure(
             connection=connection,
             target_metadata=target_metadata,
+            include_object=_ours,
             render_as_batch=connection.dialect.name == "sqlite",
         )
         with context.begin_transaction():
@@ -31,6 +38,7 @@ def run_migrations_online() -> None:
         context.configure(
             connection=conn,
             target_metadata=target_metadata,
+            include_object=_ours,
             render_as_batch=conn.dialect.name == "sqlite",
         )
         with context.begin_transaction():
@@ -41,6 +49,7 @@ if context.is_offline_mode():
     context.configure(
         url=config.get_main_option("sqlalchemy.url"),
         target_metadata=target_metadata,
+        include_object=_ours,
         literal_binds=True,
     )
     with context.begin_transaction():

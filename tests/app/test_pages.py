@@ -44,7 +44,8 @@ def chart_data(at: AppTest, index: int) -> pd.DataFrame:
 @pytest.mark.usefixtures("seeded")
 def test_overview_shows_volume_nss_and_share_of_voice() -> None:
     at = open_page("overview")
-    assert at.caption[0].value.startswith("Acme · 21 Oct 2026 – 19 Nov 2026 (30 days)")
+    shown = at.caption[0].value.replace("\\", "")  # Markdown escapes are not what one reads
+    assert shown.startswith("Acme · 21 Oct 2026 – 19 Nov 2026 (30 days)")
     assert metric(at, "Mentions") == str(seed.ACME_VOLUME)
     assert delta(at, "Mentions") == "+400 %"  # 10 against 2
     assert metric(at, "Net sentiment score") == seed.ACME_NSS

@@ -155,3 +155,19 @@ def test_with_a_provider_the_login_page_offers_it(
     assert "Overview" not in _headers(at)
     assert [b.label for b in at.button] == ["Log in with your organisation"]
     assert not at.text_input  # no local accounts: no password form
+
+
+def test_the_dashboards_download_never_creates_the_key_and_says_how(
+    installed: tuple[Settings, Store],
+) -> None:
+    settings, _ = installed
+    path = keys.key_path(settings.store.database_url)
+    path.unlink()
+    at = _app()
+    at.switch_page("grapevine/dashboard/pages/mentions.py").run()
+    at.button(key="export_prepare").click().run()
+    assert not at.exception, at.exception
+    assert any("pseudonym key" in e.value for e in at.error)
+    assert any("grapevine init" in c.value for c in at.code)
+    assert "_export_bundle" not in at.session_state
+    assert not path.exists()

@@ -10,7 +10,7 @@ import streamlit as st
 import scoring
 from grapevine.dashboard import charts, scores
 from grapevine.dashboard.sidebar import Context, current_context, require_filters
-from grapevine.dashboard.widgets import community_namer
+from grapevine.dashboard.widgets import community_namer, plain
 
 __all__ = ["render"]
 
@@ -59,7 +59,7 @@ def _ranking(
 def render(ctx: Context) -> None:
     st.header("Communities")
     filters = require_filters(ctx)
-    st.caption(filters.describe() + " · brand, competitor and category talk per community")
+    st.caption(plain(filters.describe()) + " · brand, competitor and category talk per community")
     hotspots = scores.hotspots(ctx.url, scores.config_key(ctx.settings), ctx.settings, filters)
     if not hotspots:
         st.info(

@@ -23,7 +23,7 @@ _CHANNEL_NAMES = {"company": "to the company", "peers": "to peers"}
 def render(ctx: Context) -> None:
     st.header("Complaints")
     filters = require_filters(ctx)
-    st.caption(filters.describe())
+    st.caption(plain(filters.describe()))
     key = scores.config_key(ctx.settings)
     result = scores.complaints(ctx.url, key, ctx.settings, filters)
     if not result.complaints.current and not result.complaints.previous:
@@ -149,7 +149,7 @@ def render(ctx: Context) -> None:
             "Complaint": st.column_config.ProgressColumn(
                 min_value=0.0, max_value=1.0, format="%.2f", width="small"
             ),
-            "When": st.column_config.DatetimeColumn(format="YYYY-MM-DD HH:mm", width="small"),
+            "When": st.column_config.DatetimeColumn(format="YYYY-MM-DD HH:mm"),
             "Mention": st.column_config.TextColumn(width="large"),
             "Link": st.column_config.LinkColumn(display_text="open ↗", width="small"),
         },

@@ -129,7 +129,7 @@ def _query(ctx: Context, complaint_threshold: float) -> queries.MentionQuery:
 def render(ctx: Context) -> None:
     st.header("Mentions")
     filters = require_filters(ctx)
-    st.caption(filters.describe())
+    st.caption(plain(filters.describe()))
     in_url = triage.mention_links(ctx, filters, _COMPLAINT)  # ?sentiment=…&q=… read in
     query = _query(ctx, scores.complaint_threshold(ctx.settings))
     # status, assignee, tag, an alert's ids; the URL written back
@@ -168,10 +168,7 @@ def render(ctx: Context) -> None:
         # every row of the page, no inner scrolling: the grid is as tall as its rows
         height=_ROW_PX * (len(rows) + 1) + 3,
         column_config={
-            "When": st.column_config.DatetimeColumn(format="YYYY-MM-DD HH:mm", width="small"),
-            "Sentiment": st.column_config.TextColumn(width="small"),
-            "Quality": st.column_config.TextColumn(width="small"),
-            "Source": st.column_config.TextColumn(width="small"),
+            "When": st.column_config.DatetimeColumn(format="YYYY-MM-DD HH:mm"),
             "Complaint": st.column_config.ProgressColumn(
                 min_value=0.0, max_value=1.0, format="%.2f", width="small"
             ),

@@ -9,7 +9,7 @@ import scoring
 from grapevine.dashboard import charts, scores
 from grapevine.dashboard.format import number, signed
 from grapevine.dashboard.sidebar import Context, current_context, require_filters
-from grapevine.dashboard.widgets import empty_period, kpi
+from grapevine.dashboard.widgets import empty_period, kpi, plain
 
 __all__ = ["render"]
 
@@ -45,7 +45,7 @@ def _sentiment_frame(result: scoring.BrandOverview) -> pd.DataFrame:
 def render(ctx: Context) -> None:
     st.header("Overview")
     filters = require_filters(ctx)
-    st.caption(filters.describe())
+    st.caption(plain(filters.describe()))
     result = scores.overview(ctx.url, scores.config_key(ctx.settings), ctx.settings, filters)
     if not result.total.current:
         empty_period("mentions")

@@ -10,7 +10,7 @@ from grapevine.dashboard.amplifiers import render_reach
 from grapevine.dashboard.format import number, signed
 from grapevine.dashboard.pages.mentions import safe_link
 from grapevine.dashboard.sidebar import Context, current_context, require_filters
-from grapevine.dashboard.widgets import community_namer, empty_period, kpi
+from grapevine.dashboard.widgets import community_namer, empty_period, kpi, plain
 
 __all__ = ["render"]
 
@@ -25,7 +25,9 @@ def _people(rows: list[dict[str, object]], empty: str) -> None:
 def render(ctx: Context) -> None:
     st.header("Word of mouth")
     filters = require_filters(ctx)
-    st.caption(filters.describe() + " · organic mentions only (not by the brand's own accounts)")
+    st.caption(
+        plain(filters.describe()) + " · organic mentions only (not by the brand's own accounts)"
+    )
     key = scores.config_key(ctx.settings)
     wom = scores.word_of_mouth(ctx.url, key, ctx.settings, filters)
     if not wom.organic.current:
