@@ -80,7 +80,7 @@ def baseline_pipeline(directory: Path, batch_size: int) -> Callable[[Sequence[st
         model = BertForSequenceClassification(config)
         model.bert.load_state_dict(encoder.state_dict(), strict=False)
         model.save_pretrained(directory)
-        tokenizer = PreTrainedTokenizerFast(
+        tokenizer = PreTrainedTokenizerFast(  # type: ignore[no-untyped-call]
             tokenizer_object=build_e5_tokenizer().tokenizer,
             bos_token="<s>",
             eos_token="</s>",

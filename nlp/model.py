@@ -116,7 +116,8 @@ class ThreeHeadModel(nn.Module):
         logits never depend on how many rows the batch has (a GEMM may pick another kernel,
         and another summation order, for another batch size)."""
         if self.training:
-            return head(pooled)
+            logits: torch.Tensor = head(pooled)
+            return logits
         products = pooled.unsqueeze(-2) * head.weight.to(pooled.dtype)
         return products.sum(-1) + head.bias.to(pooled.dtype)
 
@@ -209,6 +210,9 @@ class Int8Linear(nn.Module):
     dynamic quantisation, which this replaces, takes one activation scale for the whole
     padded batch, so a text's labels depended on its neighbours (issue #14).
     """
+
+    weight_int8: torch.Tensor
+    bias: torch.Tensor
 
     def __init__(self, linear: nn.Linear, shared: _SharedInput | None = None) -> None:
         super().__init__()

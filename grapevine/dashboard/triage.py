@@ -178,11 +178,18 @@ def filter_controls(ctx: Context, prefix: str, *, also: Sequence[links.Param] = 
 def add_columns(table: pd.DataFrame, rows: Sequence[WorkRow]) -> pd.DataFrame:
     """The Mentions grid with its triage columns (and whether a person set the labels)."""
     table = table.copy()
-    table["Status"] = [r.status for r in rows]
-    table["Assigned"] = [r.assignee or "" for r in rows]
-    table["Tags"] = [", ".join(r.tags) for r in rows]
-    table["Reviewed"] = [r.corrected for r in rows]
-    return table
+    added: dict[str, list[str] | list[bool]] = {
+        "Status": [r.status for r in rows],
+        "Assigned": [r.assignee or "" for r in rows],
+        "Tags": [", ".join(r.tags) for r in rows],
+        "Reviewed": [r.corrected for r in rows],
+    }
+    for name, values in added.items():
+        table[name] = values
+    # beside the text, where a team scanning its queue looks
+    first = [c for c in ("When", "Mention") if c in table.columns]
+    rest = [c for c in table.columns if c not in first and c not in added]
+    return table[[*first, *added, *rest]]
 
 
 def _changed() -> None:

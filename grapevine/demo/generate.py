@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import dataclasses
 import hashlib
+import itertools
 import math
 import random
 import re
@@ -137,6 +138,10 @@ class _Writer:
         self.crowd = _handles(self.rng, 700)
         self.fans = self.crowd[:6]
         self.critics = self.crowd[6:12]
+        self.others = self.crowd[12:]
+        self.others_weights = list(
+            itertools.accumulate(1 / (i + 1) ** 0.5 for i in range(len(self.others)))
+        )
 
     # -- where --------------------------------------------------------------------------
 
@@ -178,13 +183,13 @@ class _Writer:
     def author(self, source: str, community: str, mood: str) -> str | None:
         rng = self.rng
         if source == "rss":
-            return self.names.get(community)
-        if mood == "positive" and rng.random() < 0.3:
+            return None  # news items: the publisher is the community, not an author
+        if mood == "positive" and rng.random() < 0.12:
             return rng.choice(self.fans)
-        if mood in ("complaint", "incident") and rng.random() < 0.3:
+        if mood in ("complaint", "incident") and rng.random() < 0.12:
             return rng.choice(self.critics)
-        # a long tail: most people post once, some a few times
-        return self.crowd[min(len(self.crowd) - 1, int(rng.paretovariate(0.8)) - 1 + 12)]
+        # a long tail: most people post once or twice, a few post often
+        return rng.choices(self.others, cum_weights=self.others_weights)[0]
 
     # -- what ---------------------------------------------------------------------------
 

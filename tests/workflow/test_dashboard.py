@@ -10,6 +10,7 @@ from streamlit.testing.v1 import AppTest
 from config import Settings
 from storage import Store, workflow
 from tests.app.conftest import APP
+from tests.workflow.conftest import ids_by_external
 
 
 def _open(page: str, **params: str) -> AppTest:
@@ -87,3 +88,53 @@ def test_the_model_page_reports_agreement_with_counts(store: Store, ids: dict[st
         ("neutral", 1),
         ("positive", 1),
     ]
+
+
+def _signed_in(store: Store, name: str, role: str) -> AppTest:
+    """The app with ``name`` (a local account with ``role``) signed in to this session."""
+    from datetime import UTC, datetime, timedelta
+
+    from grapevine.dashboard.auth import _LocalSession
+    from grapevine.privacy.accounts import User
+
+    store.put_user(name, "not-a-real-hash", role)
+    at = AppTest.from_file(str(APP), default_timeout=60)
+    at.session_state["grapevine_session"] = _LocalSession(
+        User(name, role, "local"),  # type: ignore[arg-type]
+        datetime.now(UTC) + timedelta(hours=1),
+    )
+    at.query_params["brand"] = "Acme"
+    at.run()
+    assert not at.exception, at.exception
+    at.switch_page("grapevine/dashboard/pages/mentions.py").run()
+    assert not at.exception, at.exception
+    return at
+
+
+@pytest.mark.usefixtures("seeded")
+def test_viewers_read_the_triage_and_only_editors_get_the_controls(store: Store) -> None:
+    viewer = _signed_in(store, "vic", "viewer")
+    assert "Status" in viewer.dataframe[0].value.columns
+    assert not [e for e in viewer.expander if e.label.startswith("Bulk triage")]
+    editor = _signed_in(store, "eda", "editor")
+    assert [e for e in editor.expander if e.label.startswith("Bulk triage")]
+
+
+@pytest.mark.usefixtures("seeded")
+def test_a_bulk_action_applies_to_every_filtered_mention(store: Store) -> None:
+    at = _open("mentions", brand="Acme", q="acme broke")
+    at.selectbox(key="mentions_bulk_status").select("in progress")
+    at.text_input(key="mentions_bulk_assignee").input("ben")
+    at.text_input(key="mentions_bulk_add").input("refund, urgent")
+    next(b for b in at.button if b.label == "Apply to all selected").click()
+    at.run()
+    assert not at.exception, at.exception
+    assert any("Updated 1 of 1 mentions" in s.value for s in at.success)
+    with store.engine.connect() as conn:
+        (record,) = workflow.triage_of(conn, list(ids_by_external(store).values())).values()
+    assert (record.status, record.assignee, record.tags, record.updated_by) == (
+        "in progress",
+        "ben",
+        ("refund", "urgent"),
+        "local",
+    )
