@@ -24,6 +24,7 @@ from grapevine.dashboard import auth, cached, links, worklist
 from grapevine.dashboard.filters import Filters
 from grapevine.dashboard.queries import MentionQuery, MentionRow
 from grapevine.dashboard.sidebar import Context
+from grapevine.dashboard.widgets import plain
 from grapevine.dashboard.worklist import TriageFilter, WorkRow
 from storage import workflow
 from storage.workflow import QUALITIES, SENTIMENTS, STATUSES
@@ -316,7 +317,7 @@ def _labels(ctx: Context, row: WorkRow, prefix: str, editor: bool) -> None:
     )
     st.text(("Reviewed: " if mine else "Model: ") + shown)
     if mine:
-        st.caption(f"Set by {mine.corrected_by} on {mine.corrected_at:%Y-%m-%d %H:%M} UTC.")
+        st.caption(f"Set by {plain(mine.corrected_by)} on {mine.corrected_at:%Y-%m-%d %H:%M} UTC.")
     if not editor:
         return
     with st.form(f"{prefix}_labels_{row.id}"):
