@@ -6,8 +6,8 @@ A community is stored as a stable id (``reddit:r/waymo``, ``appstore:1463803563`
 
 1. the store's ``meta`` entry ``community_names`` (a JSON object, id → name; ``grapevine
    demo`` writes it for its app listings, forums and publishers);
-2. the configuration (an app's ``name`` under ``[sources.appstore]``/``[sources.googleplay]``
-   ``apps``, when given);
+2. the configuration: an app's ``name`` in ``[sources.appstore]``/``[sources.googleplay]``
+   ``apps`` (read when present; the collectors' option models must accept the key first);
 3. rules per source: a subreddit as ``r/name``, Hacker News, a Stack Exchange site's own
    name, an instance's or a forum's host, a publisher's host.
 

@@ -102,8 +102,15 @@ def test_grapevine_demo_builds_the_demo_and_lists_the_alerts(
     refused = runner.invoke(app, ["demo", "-c", str(other)])
     assert refused.exit_code == 2
     assert "already holds collected mentions" in " ".join(refused.output.split())
-    quiet = runner.invoke(app, ["demo", "--if-offline", "-c", str(other)])
-    assert quiet.exit_code == 0  # offline (tests have no network) but not a demo store
+    offline = {"GRAPEVINE_REPLAY": "always"}  # as if no API could be reached
+    quiet = runner.invoke(app, ["demo", "--if-offline", "-c", str(other)], env=offline)
+    assert quiet.exit_code == 0  # offline, but the store is not a demo: left alone
+    assert "No demo built" in quiet.output
+    online = runner.invoke(
+        app, ["demo", "--if-offline", "-c", str(other)], env={"GRAPEVINE_REPLAY": "never"}
+    )
+    assert online.exit_code == 0
+    assert "Online" in online.output
 
 
 def test_environment_overrides_take_lists_and_tables_as_json(tmp_path: Path) -> None:
