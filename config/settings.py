@@ -299,9 +299,7 @@ def _format_errors(path: Path | None, exc: ValidationError, raw: Mapping[str, An
         got = err.get("input")
         secretive = any(_SECRETIVE.search(str(part)) for part in loc)
         shown = (
-            ""
-            if isinstance(got, dict | list) or got is None or secretive
-            else f" (got {got!r})"
+            "" if isinstance(got, dict | list) or got is None or secretive else f" (got {got!r})"
         )
         lines.append(f"  {where}: {_describe(loc)}: {msg}{shown}")
     return "\n".join(lines)

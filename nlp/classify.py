@@ -3,14 +3,16 @@
 Texts are cut to a bounded number of characters (a huge post cannot stall the tokenizer),
 tokenised, grouped by their length padded up to a multiple of ``WIDTH_STEP`` tokens, and
 run through the model under ``torch.inference_mode()``; the results go back in input order.
-The shipped model is quantised in place on load to per-row int8 (``nlp.model.Int8Linear``).
+The shipped model's encoder layers are converted to bfloat16 in place on load
+(``nlp.model.quantise``).
 
 Batch invariance: a text's labels and probabilities are a function of its text and the
 model version only, bit for bit, whatever the order, the batch size and the other texts in
-the call. Every step guarantees it: the padded width depends on the text alone; int8
-matrix products are exact integer sums and each row has its own activation scale;
-attention, layer norms and the heads work row by row on those fixed shapes; the
-probabilities are computed per row in Python (``tests/nlp/test_invariance.py``).
+the call. The padded width depends on the text alone, so attention, layer norms and
+pooling always see the same shapes for it; oneDNN's bf16 matrix products compute a row
+alike whatever the number of rows (fp32 MKL products do not); the heads are per-row dot
+products and the probabilities are computed per row in Python
+(``tests/nlp/test_invariance.py`` checks all of it with the shipped model).
 
 ``--model`` may name any transformers sequence-classification model (a directory, or a hub
 id for users who are online): its labels then replace the shipped sentiment, and the

@@ -29,7 +29,8 @@ WEIGHTS_FILE = "weights.safetensors"
 META_FILE = "model.json"
 TOKENIZER_FILE = "tokenizer.json"
 SHIPPED_DIR = Path(__file__).parent / "weights"
-QUANTISATION = "int8-row"  # what ``quantise`` does; training caches are keyed by it
+QUANTISATION = "bf16"  # what ``quantise`` does; training caches are keyed by it
+INFERENCE_DTYPE = torch.bfloat16
 
 
 @dataclass(frozen=True)
@@ -92,16 +93,23 @@ class ThreeHeadModel(nn.Module):
     def bottom(self, ids: torch.Tensor, attention_mask: torch.Tensor, upto: int) -> torch.Tensor:
         """Hidden states after layer ``upto`` (exclusive): what training caches once."""
         hidden: torch.Tensor = self.encoder.embeddings(input_ids=ids)
+        hidden = hidden.to(self._layer_dtype())
         mask = self._mask(hidden, attention_mask)
         for layer in self.encoder.encoder.layer[:upto]:
             hidden = layer(hidden, mask)
         return hidden
 
+    def _layer_dtype(self) -> torch.dtype:
+        """float32, or bfloat16 once ``quantise`` has converted the encoder layers."""
+        return self.encoder.encoder.layer[0].attention.self.query.weight.dtype
+
     def top(self, hidden: torch.Tensor, attention_mask: torch.Tensor, start: int) -> HeadLogits:
         """Run layers ``start``.. and the heads on cached hidden states."""
+        hidden = hidden.to(self._layer_dtype())
         mask = self._mask(hidden, attention_mask)
         for layer in self.encoder.encoder.layer[start:]:
             hidden = layer(hidden, mask)
+        hidden = hidden.float()
         weights = attention_mask.unsqueeze(-1).to(hidden.dtype)
         pooled = (hidden * weights).sum(1) / weights.sum(1).clamp(min=1.0)
         pooled = self.dropout(pooled)
@@ -182,86 +190,17 @@ def load_model(directory: Path | None = None) -> tuple[ThreeHeadModel, TextToken
     return model.eval(), tokenizer, meta
 
 
-class _SharedInput:
-    """The last input of a group of Int8Linear layers that read the same tensor (query,
-    key and value), quantised once for all of them."""
-
-    def __init__(self) -> None:
-        self.source: torch.Tensor | None = None
-        self.quantised: tuple[torch.Tensor, torch.Tensor] | None = None
-
-
-def quantise_rows(rows: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
-    """Per-row symmetric int8: each row scaled by its own absolute maximum / 127."""
-    scale = torch.linalg.vector_norm(rows, float("inf"), dim=-1, keepdim=True)
-    scale = scale.clamp_(min=1e-12).div_(127.0)
-    return torch.round(rows / scale).to(torch.int8), scale
-
-
-class Int8Linear(nn.Module):
-    """A Linear layer in int8 whose result for a row depends on that row alone.
-
-    Weights: int8 with one symmetric scale for the tensor (max |w| / 127.5, as torch's
-    dynamic quantisation, which trained and validated the shipped r2 weights, has them).
-    Activations: quantised per row (per token) with the row's own absolute maximum as its
-    scale. The matrix product is exact int32 arithmetic (``torch._int_mm``: no summation
-    order to vary) and the rescaling is elementwise, so a token's output is a function of
-    that token's input only: not of the other tokens, the padding or the batch. torch's
-    dynamic quantisation, which this replaces, takes one activation scale for the whole
-    padded batch, so a text's labels depended on its neighbours (issue #14).
-    """
-
-    weight_int8: torch.Tensor
-    bias: torch.Tensor
-
-    def __init__(self, linear: nn.Linear, shared: _SharedInput | None = None) -> None:
-        super().__init__()
-        weight = linear.weight.detach().float()
-        scale = float(weight.abs().max().clamp(min=1e-12)) / 127.5
-        self.in_features = linear.in_features
-        self.out_features = linear.out_features
-        quantised = torch.round(weight / scale).clamp_(-128, 127).to(torch.int8)
-        self.register_buffer("weight_int8", quantised)
-        self.weight_scale = scale
-        bias = linear.bias.detach().float() if linear.bias is not None else torch.zeros(0)
-        self.register_buffer("bias", bias.clone())
-        self.shared = shared
-
-    def _quantised(self, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
-        shared = self.shared
-        if shared is not None and shared.source is x and shared.quantised is not None:
-            return shared.quantised
-        rows = x.reshape(-1, x.shape[-1]).float()
-        quantised = quantise_rows(rows)
-        if shared is not None:
-            shared.source, shared.quantised = x, quantised
-        return quantised
-
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
-        quantised, scale = self._quantised(x)
-        # int32 times the fp32 row scale is fp32 in one pass; then bias + that * weight scale
-        out = torch.mul(torch._int_mm(quantised, self.weight_int8.t()), scale)
-        if self.bias.numel():
-            out = torch.add(self.bias, out, alpha=self.weight_scale)
-        else:
-            out = out.mul_(self.weight_scale)
-        return out.reshape(*x.shape[:-1], self.out_features)
-
-    def extra_repr(self) -> str:
-        return f"in_features={self.in_features}, out_features={self.out_features}, int8 per-row"
-
-
 def quantise(model: ThreeHeadModel) -> ThreeHeadModel:
-    """Every encoder Linear to :class:`Int8Linear`, in place (a copy would peak near 2 GB).
+    """The encoder layers to bfloat16, in place: the inference precision (``QUANTISATION``).
 
-    Batch-invariant, and faster than fp32 on this CPU (int8 VNNI kernels); query, key and
-    value quantise their common input once. The heads stay fp32: they are tiny, and
-    ``ThreeHeadModel._head`` computes them row by row.
+    Chosen for issue #14 after measuring the alternatives on this CPU (docs/nlp.md, "Batch
+    invariance"): torch's dynamic int8 quantisation takes one activation scale for the
+    whole padded batch, so a text's labels depended on its neighbours; per-row int8 in
+    plain torch ops was batch-invariant but 2.2x slower; fp32 GEMMs give a row another
+    last bit for another number of rows. oneDNN's bf16 GEMM (AVX-512 BF16 here) computes
+    each row alike whatever the batch (checked by tests/nlp/test_invariance.py) and runs
+    at 0.8x the speed of dynamic int8. The embeddings (fp16 words) and the heads stay as
+    they are; pooling and the heads run in fp32.
     """
-    for module in list(model.encoder.modules()):
-        shared = _SharedInput() if hasattr(module, "query") and hasattr(module, "key") else None
-        for name, child in list(module.named_children()):
-            if isinstance(child, nn.Linear):
-                group = shared if name in ("query", "key", "value") else None
-                setattr(module, name, Int8Linear(child, group))
+    model.encoder.encoder.to(INFERENCE_DTYPE)
     return model

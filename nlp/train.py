@@ -1,8 +1,8 @@
 """Fine-tune the top encoder layers and the three heads on ``../shared/data``.
 
 Recipe (cheap on purpose: a shared 2-core CPU, under 90 minutes): tokenise every example
-once (``query: `` prefix, 64 tokens); run the frozen bottom layers once, per-row int8
-quantised exactly as inference runs them, and keep their outputs in RAM as fp16; then train
+once (``query: `` prefix, 64 tokens); run the frozen bottom layers once, in bfloat16
+exactly as inference runs them, and keep their outputs in RAM as fp16; then train
 the top ``tune_layers`` layers and the heads for ``epochs`` passes over length-bucketed
 batches of 32 with AdamW and a linear schedule. Some sets are repeated within an epoch
 (``Recipe.repeats``). Everything random is seeded.
@@ -247,7 +247,7 @@ def _cache_bottom(
     first_tuned: int,
     say: Log,
 ) -> list[torch.Tensor]:
-    """Outputs of the frozen layers (int8, as at inference) per example, fp16, unpadded."""
+    """Outputs of the frozen layers (bf16, as at inference) per example, fp16, unpadded."""
     frozen = quantise(copy.deepcopy(model).eval())
     cache: list[torch.Tensor] = [torch.empty(0)] * len(ids)
     order = sorted(range(len(ids)), key=lambda i: lengths[i])

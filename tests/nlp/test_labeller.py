@@ -8,8 +8,8 @@ from datetime import UTC, datetime, timedelta
 from sqlalchemy import select, update
 
 from config import Settings
-from nlp.classify import ThreeHeadClassifier
 from grapevine.labelling.area import labelling_job
+from nlp.classify import ThreeHeadClassifier
 from nlp.labeller import label_pending, mention_text
 from storage import Store
 from storage.schema import labels, mentions
