@@ -4,7 +4,7 @@
                                    [--rounds 5] [--batch 32]
 
 Both run in this process on the same texts (XLM-T validation posts, all 8 languages, plus
-complaint tweets): Grapevine's ``ThreeHeadClassifier`` (per-row int8, texts padded to a
+complaint tweets): Grapevine's ``ThreeHeadClassifier`` (bf16 encoder layers, texts padded to a
 multiple of 8 tokens, three heads and language identification) and
 ``pipeline("text-classification")`` over the same multilingual-e5-small encoder as a plain
 fp32 ``BertForSequenceClassification`` (one head, unsorted batches, max_length 128).
@@ -154,7 +154,7 @@ def main() -> None:
     print("| model | batch | mentions/s (median of rounds) | best round | peak RSS MiB |")
     print("| --- | --- | --- | --- | --- |")
     print(
-        f"| grapevine: 3 heads + language id, per-row int8 | {args.batch} | "
+        f"| grapevine: 3 heads + language id, bf16 encoder | {args.batch} | "
         f"{statistics.median(a for a, _ in rounds):.1f} | {max(a for a, _ in rounds):.1f} "
         f"| {peak_ours:.0f} |"
     )

@@ -32,7 +32,7 @@ import torch
 from config.nlp import DEFAULT_LANGUAGES
 from nlp.labels import Labels
 from nlp.language import LanguageIdentifier
-from nlp.model import ModelMeta, load_model, quantise
+from nlp.model import QUANTISATION, ModelMeta, load_model, quantise
 
 CHARS_PER_TOKEN_BOUND = 32  # no tokenizer piece is longer; cut before tokenising
 WIDTH_STEP = 8  # texts are padded to a multiple of 8 tokens, whatever their neighbours
@@ -103,7 +103,9 @@ class ThreeHeadClassifier:
         self.tokenizer = tokenizer
         self.meta: ModelMeta = meta
         self.name = meta.name
-        self.version = meta.version
+        # The inference precision changes labels, so it is part of the version on every
+        # label row: labels of the old dynamic-int8 inference are never mixed with these.
+        self.version = f"{meta.version}-{QUANTISATION}" if quantised else meta.version
         self.batch_size = batch_size
         self.max_length = max_length or meta.max_length
         self.languages = languages or LanguageIdentifier()

@@ -101,7 +101,10 @@ class ThreeHeadModel(nn.Module):
 
     def _layer_dtype(self) -> torch.dtype:
         """float32, or bfloat16 once ``quantise`` has converted the encoder layers."""
-        return self.encoder.encoder.layer[0].attention.self.query.weight.dtype
+        for module in self.encoder.encoder.modules():
+            if isinstance(module, nn.LayerNorm):
+                return module.weight.dtype
+        return torch.float32
 
     def top(self, hidden: torch.Tensor, attention_mask: torch.Tensor, start: int) -> HeadLogits:
         """Run layers ``start``.. and the heads on cached hidden states."""

@@ -64,24 +64,9 @@ NO_TRIAGE_FILTER = TriageFilter()
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
-class WorkRow:
+class WorkRow(MentionRow):
     """A listed mention with its (corrected) labels and its triage."""
 
-    id: int
-    created_at: datetime
-    source: str
-    community: str | None
-    author: str | None
-    kind: str
-    title: str | None
-    text: str
-    url: str | None
-    language: str | None
-    sentiment: str | None
-    complaint: float | None
-    quality: str | None
-    score: int | None
-    comments: int | None
     corrected: bool
     engagement: int
     status: str
@@ -91,7 +76,7 @@ class WorkRow:
 
     @property
     def mention(self) -> MentionRow:
-        """The row as the Mentions grid shows it."""
+        """The row as the Mentions grid shows it (its :class:`MentionRow` fields alone)."""
         return MentionRow(**{f.name: getattr(self, f.name) for f in dataclasses.fields(MentionRow)})
 
 

@@ -14,6 +14,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 import pytest
+import torch
 
 from nlp.classify import WIDTH_STEP, ThreeHeadClassifier, batches, padded_width
 from nlp.labels import Labels
@@ -107,3 +108,12 @@ def test_shipped_model_is_batch_invariant() -> None:
         languages=LanguageIdentifier(("en", "de", "ru", "sv", "zh"), low_accuracy=True)
     )
     check_invariance(classifier, corpus())
+    # nor does ``[nlp] threads`` change a label: one thread gives the same bits
+    threads = torch.get_num_threads()
+    classifier.batch_size = 32
+    reference = classifier.classify(corpus())
+    try:
+        torch.set_num_threads(1)
+        assert classifier.classify(corpus()) == reference
+    finally:
+        torch.set_num_threads(threads)

@@ -71,7 +71,7 @@ def test_obvious_cases(shipped: ThreeHeadClassifier, language: str) -> None:
 
 
 # The spam head learnt from English YouTube comments only. French link bait was a known miss
-# of r2 under torch's dynamic int8; with per-row int8 (issue #14) it is caught too.
+# of r2 under torch's dynamic int8; with bf16 inference (issue #14) it is caught too.
 @pytest.mark.parametrize("language", sorted(CASES))
 def test_spam_link_bait(shipped: ThreeHeadClassifier, language: str) -> None:
     spam = shipped.classify([CASES[language][3]])[0]
