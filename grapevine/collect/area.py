@@ -22,6 +22,7 @@ from grapevine.areas import Area, JobContext, ScheduledJob
 from grapevine.dashboard.format import ago
 from grapevine.demo.provenance import replay_note
 from grapevine.engine import Engine, Job, RunResult
+from grapevine.freshness import format_lag, freshness
 from grapevine.launch import prepare, stop_on_signals
 from grapevine.runtime import (
     ConfigOption,
@@ -260,8 +261,22 @@ def status(config: ConfigOption = None, database_url: DatabaseOption = None) -> 
             Column("skip", "right"),
             Column("waits", "right"),
             Column("next run"),
+            Column("newest stored"),
+            Column("lag", "right"),
+            Column("history", max_width=30, no_wrap=False),
         ],
     )
+    # Freshness (docs/sources.md): the newest mention stored, now minus that, and how far
+    # back history reaches, from the one function the Sources page uses too.
+    fresh = {(f.source, f.brand): f for f in freshness(store, now)}
+
+    def freshness_cells(source: str, brand: str) -> tuple[str, str, str]:
+        f = fresh.get((source, brand))
+        if f is None:
+            return "—", "—", "—"
+        newest = f"{f.newest:%Y-%m-%d %H:%M}" if f.newest else "—"
+        return newest, format_lag(f.lag), f.backfill
+
     errors: list[str] = []
     replayed = False
     runs = {(r["source"], r["scope"]): r for r in store.latest_runs()}
@@ -271,10 +286,30 @@ def status(config: ConfigOption = None, database_url: DatabaseOption = None) -> 
             label = name if i == 0 else ""
             if not source.enabled:
                 last = ago(r["started_at"], now) if r else "—"
-                table.add_row(label, brand.name, last, _status("disabled"), "", "", "", "—")
+                table.add_row(
+                    label,
+                    brand.name,
+                    last,
+                    _status("disabled"),
+                    "",
+                    "",
+                    "",
+                    "—",
+                    *freshness_cells(name, brand.name),
+                )
                 continue
             if r is None:
-                table.add_row(label, brand.name, "never", "—", "", "", "", "at start")
+                table.add_row(
+                    label,
+                    brand.name,
+                    "never",
+                    "—",
+                    "",
+                    "",
+                    "",
+                    "at start",
+                    *freshness_cells(name, brand.name),
+                )
                 continue
             due = next_run(r["started_at"], source.every, source.enabled)
             waits = f"{r['rate_limit_waits']:,}"
@@ -296,6 +331,7 @@ def status(config: ConfigOption = None, database_url: DatabaseOption = None) -> 
                 f"{r['skipped']:,}",
                 waits,
                 ago(due, now) if due is not None and due > now else "due",
+                *freshness_cells(name, brand.name),
             )
     out = Console()
     out.print(table)

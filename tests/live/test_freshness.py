@@ -8,6 +8,7 @@ from datetime import UTC, datetime, timedelta
 
 import httpx
 import pytest
+from streamlit.testing.v1 import AppTest
 
 from collectors.window import StreamProgress
 from config import Settings
@@ -15,6 +16,7 @@ from config.secrets import redact
 from grapevine.engine import Job
 from grapevine.freshness import Freshness, format_lag, freshness
 from storage import Store
+from tests.conftest import REPO
 from tests.live.conftest import EPOCH_NOW, NOW, engine_for
 from tests.live.simulators import (
     AlgoliaSimulator,
@@ -163,3 +165,25 @@ def test_lag_and_backfill_read_in_words() -> None:
     )
     assert done.backfill == "history complete to 2024-03-02, 1 gap(s) to fill"
     assert Freshness("reddit", "Web", None, None, None).backfill == "—"
+
+
+def test_the_sources_page_shows_freshness_per_source_and_brand(
+    store: Store, live_settings: Callable[..., Settings], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    corpus = Corpus()
+    corpus.history("css", 300, newest=EPOCH_NOW - 3600)
+    settings = live_settings(per_page=20, max_pages=2)
+    engine_for(store, settings, {"hackernews": AlgoliaSimulator(corpus)}).run_job(
+        Job("hackernews", "Web")
+    )
+    monkeypatch.setenv("GRAPEVINE_CONFIG", str(settings.path))
+    monkeypatch.delenv("GRAPEVINE_DATABASE_URL", raising=False)
+    at = AppTest.from_file(str(REPO / "app.py"), default_timeout=60)
+    at.run()
+    at.switch_page("grapevine/dashboard/pages/sources.py").run()
+    assert not at.exception, at.exception
+    (table,) = [d.value for d in at.dataframe if "History" in d.value.columns]
+    row = table.set_index("Source").loc["hackernews"]
+    assert row["Brand"] == "Web"
+    assert row["History"].startswith("backfilling, reached 2026-11-23")
+    assert row["Lag"] != "—"  # the page's now is the real one; the simulator's is fixed

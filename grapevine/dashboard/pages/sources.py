@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import pandas as pd
 import streamlit as st
@@ -11,6 +11,7 @@ from grapevine.dashboard import cached, queries
 from grapevine.dashboard.format import ago, span
 from grapevine.dashboard.sidebar import Context, current_context, store_origin
 from grapevine.demo.provenance import describe
+from grapevine.freshness import format_lag, freshness
 
 __all__ = ["render"]
 
@@ -22,6 +23,25 @@ _STATUS_MARK = {
     "running": "running",
     "never run": "never run",
 }
+
+
+@st.cache_data(ttl=timedelta(seconds=30), show_spinner=False)
+def _freshness(url: str, now: datetime) -> pd.DataFrame:
+    """Per source and brand: newest mention stored, lag and backfill progress (the same
+    function as ``grapevine status``); cached for seconds, like the runs above it."""
+    return pd.DataFrame(
+        [
+            {
+                "Source": f.source,
+                "Brand": f.brand,
+                "Newest stored": f.newest,
+                "Lag": format_lag(f.lag),
+                "History": f.backfill,
+            }
+            for f in freshness(cached.store(url), now)
+        ],
+        columns=["Source", "Brand", "Newest stored", "Lag", "History"],
+    )
 
 
 def render(ctx: Context) -> None:
@@ -105,6 +125,29 @@ def render(ctx: Context) -> None:
                 f"{h.source} is overdue: its next run was due {ago(h.next_run, now)}. "
                 "Is `grapevine run` (the scheduler) running?"
             )
+    st.subheader("Freshness")
+    st.caption(
+        "Each run first asks every search term for what is new since the newest mention "
+        "stored, then spends the rest of its pages on history (docs/sources.md). Lag is now "
+        "minus the newest mention stored for the source and brand."
+    )
+    fresh = _freshness(ctx.url, now)
+    if fresh.empty:
+        st.info("Nothing stored yet: run `grapevine collect`.")
+    else:
+        st.dataframe(
+            fresh,
+            hide_index=True,
+            width="stretch",
+            column_config={
+                "Newest stored": st.column_config.DatetimeColumn(format="YYYY-MM-DD HH:mm [UTC]"),
+                "History": st.column_config.TextColumn(
+                    width="medium",
+                    help="History complete to a date, or how far back the backfill has reached; "
+                    "— for sources that only read forward.",
+                ),
+            },
+        )
     errors = [h for h in health if h.last_error]
     if errors:
         st.subheader("Last errors")
