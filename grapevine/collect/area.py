@@ -250,32 +250,33 @@ def status(config: ConfigOption = None, database_url: DatabaseOption = None) -> 
     settings = load_settings(config, database_url)
     store = open_settings_store(settings)
     now = datetime.now(UTC)
-    table = cli_table(
-        "Sources",
+    # Two tables, each narrow enough for 80 columns: how the runs went, and how fresh the
+    # store is (docs/sources.md) — from the one function the Sources page uses too.
+    brand_width = min(14, max((len(b.name) for b in settings.tracked), default=5))
+    runs_table = cli_table(
+        "Runs",
         [
             Column("source"),
-            Column("brand", max_width=14, no_wrap=False),
+            Column("brand", min_width=brand_width, max_width=14, no_wrap=False),
             Column("last run"),
             Column("result"),
             Column("new", "right"),
             Column("skip", "right"),
             Column("waits", "right"),
             Column("next run"),
-            Column("newest stored"),
-            Column("lag", "right"),
-            Column("history", max_width=30, no_wrap=False),
         ],
     )
-    # Freshness (docs/sources.md): the newest mention stored, now minus that, and how far
-    # back history reaches, from the one function the Sources page uses too.
+    fresh_table = cli_table(
+        "Freshness",
+        [
+            Column("source"),
+            Column("brand", min_width=brand_width, max_width=14, no_wrap=False),
+            Column("newest stored"),
+            Column("lag", "right"),
+            Column("history", max_width=32, no_wrap=False),
+        ],
+    )
     fresh = {(f.source, f.brand): f for f in freshness(store, now)}
-
-    def freshness_cells(source: str, brand: str) -> tuple[str, str, str]:
-        f = fresh.get((source, brand))
-        if f is None:
-            return "—", "—", "—"
-        newest = f"{f.newest:%Y-%m-%d %H:%M}" if f.newest else "—"
-        return newest, format_lag(f.lag), f.backfill
 
     errors: list[str] = []
     replayed = False
@@ -284,35 +285,22 @@ def status(config: ConfigOption = None, database_url: DatabaseOption = None) -> 
         for i, brand in enumerate(settings.tracked):
             r = runs.get((name, brand.name))
             label = name if i == 0 else ""
+            f = fresh.get((name, brand.name))
+            fresh_table.add_row(
+                label,
+                brand.name,
+                f"{f.newest:%Y-%m-%d %H:%M}" if f is not None and f.newest else "—",
+                format_lag(f.lag) if f is not None else "—",
+                f.backfill if f is not None else "—",
+            )
             if not source.enabled:
                 last = ago(r["started_at"], now) if r else "—"
-                table.add_row(
-                    label,
-                    brand.name,
-                    last,
-                    _status("disabled"),
-                    "",
-                    "",
-                    "",
-                    "—",
-                    *freshness_cells(name, brand.name),
-                )
+                runs_table.add_row(label, brand.name, last, _status("disabled"), "", "", "", "—")
                 continue
             if r is None:
-                table.add_row(
-                    label,
-                    brand.name,
-                    "never",
-                    "—",
-                    "",
-                    "",
-                    "",
-                    "at start",
-                    *freshness_cells(name, brand.name),
-                )
+                runs_table.add_row(label, brand.name, "never", "—", "", "", "", "at start")
                 continue
             due = next_run(r["started_at"], source.every, source.enabled)
-            waits = f"{r['rate_limit_waits']:,}"
             if r["rate_limit_waits"]:
                 errors.append(
                     f"{name} / {brand.name}: waited {r['waited_seconds']:.0f} s for rate limits"
@@ -322,19 +310,19 @@ def status(config: ConfigOption = None, database_url: DatabaseOption = None) -> 
             if r["replay"] and label:
                 label += REPLAY_MARK
             replayed = replayed or bool(r["replay"])
-            table.add_row(
+            runs_table.add_row(
                 label,
                 brand.name,
                 ago(r["started_at"], now),
                 _status(r["status"]),
                 f"{r['new']:,}",
                 f"{r['skipped']:,}",
-                waits,
+                f"{r['rate_limit_waits']:,}",
                 ago(due, now) if due is not None and due > now else "due",
-                *freshness_cells(name, brand.name),
             )
     out = Console()
-    out.print(table)
+    out.print(runs_table)
+    out.print(fresh_table)
     if replayed:
         out.print(f"{REPLAY_MARK} the latest run replayed the bundled files.")
     for error in errors:
