@@ -91,11 +91,12 @@ def volume_windows(conn: Connection, brand: str, *, end: datetime, days: int) ->
 def sentiment_counts(
     conn: Connection, brand: str, period: Period, version: str | None
 ) -> SentimentCounts:
-    """Labelled brand mentions in ``period`` by sentiment (unlabelled ones do not count)."""
+    """Labelled organic brand mentions in ``period`` by sentiment (unlabelled ones do not
+    count, nor do the brand's own posts: they are answers, never sentiment — DESIGN.md §2)."""
     if version is None:
         return SentimentCounts()
     stmt = (
-        _scope(brand, period, version)
+        _scope(brand, period, version, organic_for=brand)
         .select(L.c.sentiment, func.count())
         .where(L.c.id.is_not(None))
         .group_by(L.c.sentiment)

@@ -341,3 +341,19 @@ def test_daily_digest_once_a_day_from_its_hour(
     assert acme["nss"] == pytest.approx(100.0)
     # the digest fired in the same check as the spike and lists it
     assert [a["rule"] for a in digest.payload["alerts"]] == ["volume_spike"]
+
+
+def test_the_brands_own_posts_never_count_as_sentiment(seeder: Seeder, store: Store) -> None:
+    """The negative-swing rule reads organic sentiment only: a brand's own apologies are
+    answers, not customers' mood (DESIGN.md §2)."""
+    from grapevine.alerts.queries import sentiment_counts
+    from scoring import Period
+
+    from .conftest import VERSION
+
+    start = NOW - timedelta(hours=12)
+    seeder.many(3, start=start, span=timedelta(hours=6), sentiment="positive")
+    seeder.many(4, start=start, span=timedelta(hours=6), sentiment="negative", extra_roles=("own",))
+    with store.engine.connect() as conn:
+        counts = sentiment_counts(conn, "Acme", Period.ending(NOW, timedelta(days=1)), VERSION)
+    assert (counts.positive, counts.negative) == (3, 0)
