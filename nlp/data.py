@@ -14,11 +14,12 @@ from __future__ import annotations
 import csv
 import hashlib
 import re
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
-from nlp.labels import QUALITIES
+from nlp.labels import QUALITIES, SENTIMENTS
 from nlp.weak import weak_quality
 
 XLMT_LANGUAGES = {
@@ -80,8 +81,39 @@ def _clean_quality(text: str) -> int:
     return QUALITIES.index(weak_quality(text))
 
 
-def load_examples(root: Path) -> list[Example]:
-    """Every training and validation example, deduplicated as the module docstring says."""
+def correction_examples(rows: Iterable[Mapping[str, Any]]) -> list[Example]:
+    """People's corrected labels (rows as ``grapevine corrections`` writes them: ``title``,
+    ``text``, ``language`` and the person's ``sentiment``, ``complaint``, ``quality``) as
+    training examples. A label the person did not review stays unlabelled (-1) for its
+    head, so a correction teaches only what someone actually checked."""
+    out = []
+    for row in rows:
+        text = " ".join(p.strip() for p in (row.get("title"), row.get("text")) if p and p.strip())
+        if not text:
+            continue
+        sentiment, complaint, quality = (
+            row.get("sentiment"),
+            row.get("complaint"),
+            row.get("quality"),
+        )
+        out.append(
+            Example(
+                text,
+                "corrections",
+                str(row.get("language") or "und"),
+                "train",
+                sentiment=SENTIMENTS.index(sentiment) if sentiment in SENTIMENTS else -1,
+                complaint=int(bool(complaint)) if complaint is not None else -1,
+                quality=QUALITIES.index(quality) if quality in QUALITIES else -1,
+            )
+        )
+    return out
+
+
+def load_examples(root: Path, extra: Sequence[Example] = ()) -> list[Example]:
+    """Every training and validation example, deduplicated as the module docstring says;
+    ``extra`` training examples (people's corrections) join the training side, and one
+    whose text is also in validation is dropped so validation stays unseen."""
     val: list[Example] = []
     train: list[Example] = []
     for text, label in _tweeteval(root / "tweeteval/sentiment", "val"):
@@ -128,6 +160,7 @@ def load_examples(root: Path) -> list[Example]:
                 (val if split == "val" else train).append(
                     Example(text, "youtube_spam", "en", split, quality=quality)
                 )
+    train.extend(e for e in extra if e.split == "train")
     return _dedupe(val, keep_first=True) + _drop_overlaps(train, val)
 
 
@@ -155,9 +188,13 @@ def _drop_overlaps(train: list[Example], val: list[Example]) -> list[Example]:
     return kept
 
 
-def data_digest(root: Path) -> str:
-    """sha256 over the names and bytes of every file training reads (test splits are absent)."""
+def data_digest(root: Path, extra: Sequence[Example] = ()) -> str:
+    """sha256 over the names and bytes of every file training reads (test splits are absent),
+    and over the ``extra`` examples' texts and labels: a model trained with people's
+    corrections gets its own version."""
     digest = hashlib.sha256()
+    for e in extra:
+        digest.update(repr((e.text, e.language, e.sentiment, e.complaint, e.quality)).encode())
     patterns = (
         "tweeteval/*/*.txt",
         "xlmt_sentiment/*/*.txt",

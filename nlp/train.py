@@ -110,8 +110,10 @@ def train(
     recipe: Recipe | None = None,
     log: Log = print,
     cache_dir: Path | None = None,
+    extra: Sequence[Example] = (),
 ) -> dict[str, object]:
-    """Train, validate, and write the model directory ``out``; return the validation figures."""
+    """Train, validate, and write the model directory ``out``; return the validation figures.
+    ``extra`` training examples (people's corrections) join the shared data."""
     recipe = recipe or Recipe()
     started = time.monotonic()
     torch.set_num_threads(recipe.threads)
@@ -121,8 +123,8 @@ def train(
     def say(message: str) -> None:
         log(f"[{time.monotonic() - started:7.1f}s] {message}")
 
-    examples = _sample(load_examples(data), recipe)
-    digest = data_digest(data)
+    examples = _sample(load_examples(data, extra), recipe)
+    digest = data_digest(data, extra)
     say(f"{len(examples)} examples, data digest {digest[:12]}")
 
     e5 = read_e5()

@@ -24,7 +24,14 @@ from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn, Tr
 from config import Settings, parse_interval
 from config.nlp import NlpSettings
 from grapevine.areas import Area, JobContext, ScheduledJob
-from grapevine.runtime import ConfigOption, console, load_settings, open_settings_store
+from grapevine.runtime import (
+    ConfigOption,
+    DatabaseOption,
+    console,
+    load_settings,
+    open_settings_store,
+)
+from grapevine.workflow.dataset import corrections_rows
 from storage import Store
 
 if TYPE_CHECKING:  # torch loads in seconds: only the commands that classify pay for it
@@ -222,10 +229,21 @@ def train_command(
     max_steps: Annotated[
         int | None, typer.Option(help="Override the recipe's cap on training batches.")
     ] = None,
+    with_corrections: Annotated[
+        bool,
+        typer.Option(
+            "--with-corrections",
+            help="Add the labels people corrected in the store (grapevine corrections) to "
+            "the training data; the model's version changes with them.",
+        ),
+    ] = False,
+    config: ConfigOption = None,
+    database_url: DatabaseOption = None,
 ) -> None:
     """Fine-tune the shipped model on the shared data (fixed seed) and print validation."""
     from dataclasses import replace
 
+    from nlp.data import correction_examples
     from nlp.model import SHIPPED_DIR
     from nlp.train import Recipe, train
 
@@ -237,7 +255,19 @@ def train_command(
         recipe = replace(recipe, epochs=epochs)
     if max_steps is not None:
         recipe = replace(recipe, max_steps=max_steps)
-    train(data, out or SHIPPED_DIR, recipe, log=lambda line: console.print(line, highlight=False))
+    extra = []
+    if with_corrections:
+        store = open_settings_store(load_settings(config, database_url))
+        with store.engine.connect() as conn:
+            extra = correction_examples(corrections_rows(conn))
+        console.print(f"{len(extra)} corrected mention(s) added to the training data")
+    train(
+        data,
+        out or SHIPPED_DIR,
+        recipe,
+        log=lambda line: console.print(line, highlight=False),
+        extra=extra,
+    )
 
 
 def labelling_job(

@@ -12,52 +12,6 @@ from nlp.metrics import f1, macro_f1, macro_recall
 from nlp.weak import weak_quality
 
 
-def _tweeteval(folder: Path, split: str, rows: list[tuple[str, int]]) -> None:
-    folder.mkdir(parents=True, exist_ok=True)
-    (folder / f"{split}_text.txt").write_text("\n".join(t for t, _ in rows), encoding="utf-8")
-    (folder / f"{split}_labels.txt").write_text("\n".join(str(label) for _, label in rows))
-
-
-@pytest.fixture
-def data_root(tmp_path: Path) -> Path:
-    root = tmp_path / "data"
-    _tweeteval(root / "tweeteval/sentiment", "val", [("@bob Shared tweet", 2)])
-    for task in ("offensive", "hate"):
-        for split in ("train", "val"):
-            _tweeteval(root / "tweeteval" / task, split, [(f"{task} {split} you idiot", 1)])
-    for lang in (
-        "arabic",
-        "english",
-        "french",
-        "german",
-        "hindi",
-        "italian",
-        "portuguese",
-        "spanish",
-    ):
-        _tweeteval(root / "xlmt_sentiment" / lang, "val", [(f"{lang} val", 0)])
-        _tweeteval(
-            root / "xlmt_sentiment" / lang,
-            "train",
-            [(f"{lang} train", 1), ("@amy shared  TWEET", 2)],
-        )
-    (root / "semeval_sentiment").mkdir()
-    (root / "semeval_sentiment/twitter-2013train-A.tsv").write_text(
-        "1\tpositive\tIt\\u2019s fine\n2\tnegative\t@x shared tweet\n3\tbogus\tskip me\n",
-        encoding="utf-8",
-    )
-    (root / "complaints").mkdir()
-    (root / "complaints/train.csv").write_text(
-        "id,text,label,domain\n1,my parcel is lost,1,retail\n", encoding="utf-8"
-    )
-    (root / "youtube_spam").mkdir()
-    (root / "youtube_spam/Youtube01-Psy.csv").write_text(
-        'COMMENT_ID,DATE,CONTENT,CLASS\na,,"check out my channel",1\nb,,"check out my channel",1\n',
-        encoding="utf-8",
-    )
-    return root
-
-
 def test_overlaps_with_validation_are_dropped_and_train_is_deduped(data_root: Path) -> None:
     examples = load_examples(data_root)
     train = [e for e in examples if e.split == "train"]
