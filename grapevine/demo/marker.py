@@ -18,9 +18,10 @@ import json
 from datetime import datetime
 from typing import Any, Literal
 
-from sqlalchemy import Connection, delete, func, insert, select
+from sqlalchemy import Connection, func, select
 
 from storage import schema
+from storage.store import upsert_statement
 
 __all__ = [
     "COMMUNITY_NAMES_KEY",
@@ -45,9 +46,11 @@ class DataOrigin:
 
 
 def write_meta(conn: Connection, key: str, value: Any) -> None:
-    """Set ``key`` to ``value`` (JSON) in the store's ``meta`` table, replacing it."""
-    conn.execute(delete(schema.meta).where(schema.meta.c.key == key))
-    conn.execute(insert(schema.meta).values(key=key, value=json.dumps(value, sort_keys=True)))
+    """Set ``key`` to ``value`` (JSON) in the store's ``meta`` table, replacing it (an
+    upsert: another process may write the same key at once)."""
+    text = json.dumps(value, sort_keys=True)
+    stmt = upsert_statement(conn, schema.meta).values(key=key, value=text)
+    conn.execute(stmt.on_conflict_do_update(index_elements=["key"], set_={"value": text}))
 
 
 def read_demo(conn: Connection) -> dict[str, Any] | None:
