@@ -30,8 +30,12 @@ from grapevine.runtime import (
     setup_logging,
 )
 from grapevine.scheduler import run_scheduler
-from grapevine.worker.area import queue_mode, worker_commands
-from grapevine.worker.queue import STALLED_AFTER_SECONDS, uses_queue
+from grapevine.worker.queue import (
+    STALLED_AFTER_SECONDS,
+    queue_mode,
+    uses_queue,
+    worker_commands,
+)
 from storage import database_url_for_display
 
 app = typer.Typer(

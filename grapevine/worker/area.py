@@ -12,11 +12,8 @@ import asyncio
 import logging
 import os
 import signal
-import sys
 import threading
 from collections.abc import Sequence
-from datetime import timedelta
-from pathlib import Path
 from typing import Annotated
 
 import procrastinate
@@ -24,8 +21,7 @@ import typer
 from procrastinate.worker import Worker
 
 from config import Settings
-from grapevine.areas import Area, JobContext, ScheduledJob
-from grapevine.engine import Engine
+from grapevine.areas import Area, JobContext
 from grapevine.launch import prepare
 from grapevine.runtime import ConfigOption, DatabaseOption, VerboseOption, console
 from grapevine.worker.queue import (
@@ -34,57 +30,15 @@ from grapevine.worker.queue import (
     STALLED_AFTER_SECONDS,
     apply_queue_schema,
     defer_job,
-    deferring,
     queue_app,
     queue_jobs,
-    retry_stalled_jobs,
     uses_queue,
 )
 from storage import Store, database_url_for_display
 
-__all__ = ["AREA", "queue_mode", "worker_command", "worker_commands"]
+__all__ = ["AREA", "worker_command"]
 
 log = logging.getLogger(__name__)
-
-#: how often the scheduler looks for jobs of dead workers, and for runs of dead processes
-HOUSEKEEPING_EVERY = timedelta(seconds=15)
-
-
-def worker_commands(settings: Settings, count: int) -> list[list[str]]:
-    """The command lines of ``count`` local workers for ``grapevine run --workers N``."""
-    command = [sys.executable, "-m", "grapevine.cli", "worker"]
-    if settings.path is not None:
-        command += ["--config", str(Path(settings.path).resolve())]
-    if settings.collect.replay in {"always", "never"}:
-        command.append("--replay" if settings.collect.replay == "always" else "--live")
-    return [list(command) for _ in range(count)]
-
-
-def queue_mode(
-    settings: Settings, store: Store, engine: Engine, *, stalled_after: float
-) -> tuple[list[ScheduledJob], procrastinate.App]:
-    """The scheduler's jobs when workers carry the work: every area's job defers itself to
-    its queue, plus the housekeeping this process does itself (retrying the jobs of dead
-    workers, closing the runs of dead processes)."""
-    apply_queue_schema(store)
-    app = queue_app(settings.store.database_url, sync=True)
-    app.open()
-    queued = queue_jobs(JobContext(settings, store, engine))
-    jobs = deferring(app, list(queued.values()))
-    every = min(HOUSEKEEPING_EVERY, timedelta(seconds=max(1.0, stalled_after / 2)))
-    jobs.append(
-        ScheduledJob(
-            id="queue:retry-stalled",
-            every=every,
-            func=lambda: retry_stalled_jobs(app, stalled_after),
-        )
-    )
-    jobs.append(
-        ScheduledJob(
-            id="runs:close-abandoned", every=HOUSEKEEPING_EVERY, func=store.close_abandoned_runs
-        )
-    )
-    return jobs, app
 
 
 async def _work(

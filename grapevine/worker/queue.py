@@ -16,8 +16,10 @@ from __future__ import annotations
 
 import dataclasses
 import logging
+import sys
 from collections.abc import Callable, Iterator, Sequence
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 import procrastinate
@@ -27,10 +29,13 @@ from procrastinate.schema import SchemaManager
 from sqlalchemy import text
 from sqlalchemy.engine import make_url
 
+from config import Settings
 from grapevine.areas import JobContext, ScheduledJob, installed_areas
+from grapevine.engine import Engine
 from storage import Store
 
 __all__ = [
+    "HOUSEKEEPING_EVERY",
     "QUEUES",
     "TASK_NAME",
     "QueuedJob",
@@ -40,8 +45,10 @@ __all__ = [
     "deferring",
     "queue_app",
     "queue_jobs",
+    "queue_mode",
     "retry_stalled_jobs",
     "uses_queue",
+    "worker_commands",
 ]
 
 log = logging.getLogger(__name__)
@@ -194,3 +201,44 @@ def job_counts(app: procrastinate.App) -> Iterator[tuple[str, str, int]]:
     )
     for row in rows:
         yield str(row["queue_name"]), str(row["status"]), int(row["n"])
+
+
+#: how often the scheduler looks for jobs of dead workers, and for runs of dead processes
+HOUSEKEEPING_EVERY = timedelta(seconds=15)
+
+
+def worker_commands(settings: Settings, count: int) -> list[list[str]]:
+    """The command lines of ``count`` local workers for ``grapevine run --workers N``."""
+    command = [sys.executable, "-m", "grapevine.cli", "worker"]
+    if settings.path is not None:
+        command += ["--config", str(Path(settings.path).resolve())]
+    if settings.collect.replay in {"always", "never"}:
+        command.append("--replay" if settings.collect.replay == "always" else "--live")
+    return [list(command) for _ in range(count)]
+
+
+def queue_mode(
+    settings: Settings, store: Store, engine: Engine, *, stalled_after: float
+) -> tuple[list[ScheduledJob], procrastinate.App]:
+    """The scheduler's jobs when workers carry the work: every area's job defers itself to
+    its queue, plus the housekeeping this process does itself (retrying the jobs of dead
+    workers, closing the runs of dead processes)."""
+    apply_queue_schema(store)
+    app = queue_app(settings.store.database_url, sync=True)
+    app.open()
+    queued = queue_jobs(JobContext(settings, store, engine))
+    jobs = deferring(app, list(queued.values()))
+    every = min(HOUSEKEEPING_EVERY, timedelta(seconds=max(1.0, stalled_after / 2)))
+    jobs.append(
+        ScheduledJob(
+            id="queue:retry-stalled",
+            every=every,
+            func=lambda: retry_stalled_jobs(app, stalled_after),
+        )
+    )
+    jobs.append(
+        ScheduledJob(
+            id="runs:close-abandoned", every=HOUSEKEEPING_EVERY, func=store.close_abandoned_runs
+        )
+    )
+    return jobs, app
