@@ -502,23 +502,27 @@ class Store:
         u = schema.users
         now = self._now()
         with self.engine.begin() as conn:
-            done = conn.execute(
-                update(u)
-                .where(u.c.username == username)
-                .values(password_hash=password_hash, role=role, updated_at=now)
-            )
-            if done.rowcount:
-                return False
-            conn.execute(
-                insert(u).values(
+            # insert first (a second `users add` of the same name races harmlessly), then
+            # update the account that was already there
+            created = conn.execute(
+                upsert_statement(conn, u)
+                .values(
                     username=username,
                     password_hash=password_hash,
                     role=role,
                     created_at=now,
                     updated_at=now,
                 )
+                .on_conflict_do_nothing(index_elements=["username"])
             )
-            return True
+            if created.rowcount:
+                return True
+            conn.execute(
+                update(u)
+                .where(u.c.username == username)
+                .values(password_hash=password_hash, role=role, updated_at=now)
+            )
+            return False
 
     def delete_user(self, username: str) -> bool:
         with self.engine.begin() as conn:

@@ -33,8 +33,7 @@ from tests.live.simulators import (
     Corpus,
     LoopbackServer,
     Raw,
-    trickle,
-    write_response,
+    first_page_then_trickle,
 )
 
 MB = 1024 * 1024
@@ -66,23 +65,10 @@ def _grapevine(*args: str, timed: bool = False) -> subprocess.Popen[str]:
 
 
 def sigint_during_trickle() -> None:
-    corpus = Corpus()
-    corpus.history("css", 6, newest=EPOCH_NOW - 600)
-    api = AlgoliaSimulator(corpus)
-    slow = trickle(every=5.0, limit=120)
-    trickling = threading.Event()
-    seen: list[int] = []
-
-    def behave(handler: BaseHTTPRequestHandler, release: threading.Event) -> None:
-        seen.append(1)
-        if len(seen) == 1:
-            write_response(handler, api(httpx.Request("GET", f"http://127.0.0.1{handler.path}")))
-            return
-        trickling.set()
-        slow.behave(handler, release)
+    raw, trickling = first_page_then_trickle(EPOCH_NOW - 600, every=5.0, limit=120)
 
     tmp = Path(tempfile.mkdtemp())
-    with LoopbackServer(Raw(behave)) as server:
+    with LoopbackServer(raw) as server:
         proc = _grapevine("collect", "--once", "-c", str(_config(tmp, server.url)))
         assert proc.stdout is not None
         trickling.wait(120)

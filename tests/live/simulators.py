@@ -348,6 +348,27 @@ def trickle(every: float = 0.1, limit: float = 30.0) -> Raw:
     return Raw(behave)
 
 
+def first_page_then_trickle(newest: int, every: float, limit: float) -> tuple[Raw, threading.Event]:
+    """Hacker News whose first request gets a real page (six "css" posts up to ``newest``)
+    and every later one a trickle; the event is set once a request is trickling."""
+    corpus = Corpus()
+    corpus.history("css", 6, newest=newest)
+    api = AlgoliaSimulator(corpus)
+    slow = trickle(every=every, limit=limit)
+    trickling = threading.Event()
+    seen: list[int] = []
+
+    def behave(handler: BaseHTTPRequestHandler, release: threading.Event) -> None:
+        seen.append(1)
+        if len(seen) == 1:
+            write_response(handler, api(httpx.Request("GET", f"http://127.0.0.1{handler.path}")))
+            return
+        trickling.set()
+        slow.behave(handler, release)
+
+    return Raw(behave), trickling
+
+
 def never_answer(limit: float = 30.0) -> Raw:
     """Accept the connection, read the request, and say nothing (up to ``limit`` seconds)."""
 

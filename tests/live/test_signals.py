@@ -7,22 +7,14 @@ import os
 import signal
 import subprocess
 import sys
-import threading
 import time
-from http.server import BaseHTTPRequestHandler
 from pathlib import Path
-
-import httpx
 
 from storage import open_store
 from tests.live.conftest import EPOCH_NOW
 from tests.live.simulators import (
-    AlgoliaSimulator,
-    Corpus,
     LoopbackServer,
-    Raw,
-    trickle,
-    write_response,
+    first_page_then_trickle,
 )
 
 CONFIG = """
@@ -46,22 +38,8 @@ hits_per_page = 2
 def test_sigint_during_a_trickling_request_stops_the_process_within_seconds(
     tmp_path: Path,
 ) -> None:
-    corpus = Corpus()
-    corpus.history("css", 6, newest=EPOCH_NOW - 600)
-    api = AlgoliaSimulator(corpus)
-    slow = trickle(every=0.5, limit=60)
-    trickling = threading.Event()
-    seen: list[int] = []
+    raw, trickling = first_page_then_trickle(EPOCH_NOW - 600, every=0.5, limit=60)
 
-    def behave(handler: BaseHTTPRequestHandler, release: threading.Event) -> None:
-        seen.append(1)
-        if len(seen) == 1:
-            write_response(handler, api(httpx.Request("GET", f"http://127.0.0.1{handler.path}")))
-            return
-        trickling.set()
-        slow.behave(handler, release)
-
-    raw = Raw(behave)
     with LoopbackServer(raw) as server:
         config = tmp_path / "grapevine.toml"
         config.write_text(

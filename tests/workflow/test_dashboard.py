@@ -10,6 +10,7 @@ from streamlit.testing.v1 import AppTest
 from config import Settings
 from storage import Store, workflow
 from tests.app.conftest import APP
+from tests.app.test_mentions_sources import _count_line
 from tests.workflow.conftest import ids_by_external
 
 
@@ -23,12 +24,6 @@ def _open(page: str, **params: str) -> AppTest:
         at.switch_page(f"grapevine/dashboard/pages/{page}.py").run()
         assert not at.exception, at.exception
     return at
-
-
-def _count_line(at: AppTest) -> str:
-    lines = [m.value for m in at.markdown if "mentions · showing" in m.value]
-    assert lines, [m.value for m in at.markdown]
-    return lines[0]
 
 
 @pytest.mark.usefixtures("seeded")
