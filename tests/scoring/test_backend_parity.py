@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import dataclasses
 import os
-import sys
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
@@ -15,15 +14,15 @@ import pytest
 from sqlalchemy import create_engine, text
 
 import scoring
+from core.mention import Mention, MentionKind
+from grapevine.synthetic import END, generate_store, synthetic_settings
 from scoring import Period
+from storage import open_store
 
 PG_URL = os.environ.get("GRAPEVINE_TEST_POSTGRES_URL")
 pytestmark = pytest.mark.skipif(
     not PG_URL, reason="GRAPEVINE_TEST_POSTGRES_URL not set (.ci/run starts a PostgreSQL)"
 )
-
-sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "benchmarks"))
-from grapevine.synthetic import END, generate_store, synthetic_settings  # noqa: E402
 
 
 def test_every_figure_is_the_same_on_both_backends(tmp_path: Path) -> None:
@@ -55,6 +54,33 @@ def test_every_figure_is_the_same_on_both_backends(tmp_path: Path) -> None:
     assert on_sqlite[0].total.current  # the period is not empty
     for a, b in zip(on_sqlite, on_postgres, strict=True):
         assert _rounded(a) == _rounded(b)
+
+
+def test_a_generated_postgresql_store_takes_new_mentions() -> None:
+    """The generator writes ids itself (``COPY`` on PostgreSQL); the store's own inserts
+    afterwards must get fresh ids from the sequence, not collide with the generated ones."""
+    assert PG_URL is not None
+    pg = create_engine(PG_URL)
+    with pg.begin() as conn:
+        conn.execute(text("DROP SCHEMA public CASCADE; CREATE SCHEMA public"))
+    pg.dispose()
+    generate_store(PG_URL, 500, seed=5)
+    store = open_store(PG_URL)
+    mention = Mention(
+        source="reddit",
+        external_id="new-after-generation",
+        kind=MentionKind.POST,
+        created_at=END,
+        text="acme after the generated year",
+    )
+    assert store.save_page([mention], {}) == (1, 0)
+    with store.engine.connect() as conn:
+        ids = conn.execute(text("SELECT count(*), max(id) FROM mentions")).one()
+        label_ids = conn.execute(text("SELECT max(id) FROM labels")).scalar_one()
+    store.engine.dispose()
+    assert ids == (501, 501)
+    assert label_ids is not None
+    assert label_ids > 400  # about 97 % of the 500 generated mentions are labelled
 
 
 def _rounded(value: Any) -> Any:
