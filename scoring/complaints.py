@@ -43,6 +43,7 @@ from scoring.queries import (
     brand_query,
     day_bucket,
     engagement_expr,
+    own_clause,
 )
 from scoring.records import (
     NO_FILTERS,
@@ -148,11 +149,6 @@ def _addressed_expr(brand: Brand) -> Any:
     return or_(*(lowered.contains(f"@{h}", autoescape=True) for h in handles))
 
 
-def _is_own(brand: str, mention_id: Any) -> ColumnElement[bool]:
-    own = X.alias("own_match")
-    return exists().where(own.c.mention_id == mention_id, own.c.brand == brand, own.c.role == "own")
-
-
 # The subqueries below are nested EXISTS on purpose: with the own-match check in its own
 # subquery, SQLite (which has no statistics on a fresh store) cannot choose to start from
 # "every own match of the brand" and must probe the indexed reply/parent lookup first.
@@ -164,7 +160,7 @@ def replies_to_own_expr(brand: str) -> ColumnElement[bool]:
     return exists().where(
         parent.c.source == M.c.source,
         parent.c.external_id == M.c.parent_id,
-        _is_own(brand, parent.c.id),
+        own_clause([brand], parent.c.id),
     )
 
 
@@ -180,7 +176,7 @@ def replied_expr(brand: str) -> ColumnElement[bool]:
         return exists().where(
             reply.c.source == M.c.source,
             column == M.c.external_id,
-            _is_own(brand, reply.c.id),
+            own_clause([brand], reply.c.id),
         )
 
     return or_(replied_via(reply.c.parent_id), replied_via(reply.c.thread_id))

@@ -5,8 +5,10 @@ a brand's own support reply ("Sorry about that! Version 4.12.1 fixes…") too. T
 
 - **Own accounts answer, they do not complain.** A mention written by one of the brand's
   own accounts (a ``role='own'`` match) is never a complaint and never counts in the
-  brand's sentiment metrics: every complaint and word-of-mouth figure is computed over
-  organic mentions (``brand_query(..., organic=True)``, :func:`own_expr`).
+  brand's sentiment metrics: every complaint, word-of-mouth and alert figure is computed
+  over organic mentions (``brand_query(..., organic=True)``); the overview's NSS and the
+  hotspots' sentiment and opportunity leave them out with :func:`own_expr`, while volume,
+  share of voice and relevance still count them (DESIGN.md §3: volume is every mention).
 - **News is scored, not queued.** Items from RSS/Atom feeds and Google News
   (:data:`EDITORIAL_SOURCES`) are editorial: they keep their sentiment, but are never
   counted as complaints (rate, queue, alerts, channel split) — unless a customer wrote
@@ -21,14 +23,14 @@ kind and title when it is labelled, so it lives in the nlp layer
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, exists, false, func, not_
+from sqlalchemy import ColumnElement, and_, not_
 
 from config.scoring import ScoringSettings
 from config.settings import Brand
-from scoring.queries import L, M, X
+from scoring.queries import EDITORIAL_SOURCES, L, editorial_clause, own_clause
 
 __all__ = [
     "EDITORIAL_SOURCES",
@@ -38,9 +40,6 @@ __all__ = [
     "is_editorial",
     "own_expr",
 ]
-
-#: Sources whose items are written by publishers (news sites, blogs, the press).
-EDITORIAL_SOURCES: tuple[str, ...] = ("rss",)
 
 
 def customer_written(community: str | None, own_communities: Iterable[str]) -> bool:
@@ -56,24 +55,22 @@ def is_editorial(source: str, community: str | None, own_communities: Iterable[s
 
 def editorial_expr(brand: Brand) -> ColumnElement[bool]:
     """SQL: the mention (``M``) is an editorial item that no customer wrote."""
-    own = sorted({c.casefold() for c in brand.own_communities})
-    editorial = M.c.source.in_(EDITORIAL_SOURCES)
-    if not own:
-        return editorial
-    return and_(editorial, not_(func.lower(func.coalesce(M.c.community, "")).in_(own)))
+    return editorial_clause(brand.own_communities)
 
 
 def complaint_expr(cfg: ScoringSettings, brand: Brand) -> ColumnElement[bool]:
     """SQL: the labelled mention counts as a complaint of ``brand``: its complaint
     probability is at or above ``[scoring] complaint_threshold`` and it is not editorial.
-    (Own-account mentions are excluded by the organic scope every complaint query uses.)"""
+    (Own-account mentions are left out by the organic scope of the complaint queries, or
+    by :func:`own_expr` where a query keeps them for other figures.)"""
     return and_(L.c.complaint >= cfg.complaint_threshold, not_(editorial_expr(brand)))
 
 
-def own_expr(brand: str, mention_id: Any = None) -> ColumnElement[bool]:
-    """SQL: the mention was written by one of ``brand``'s own accounts."""
-    own = X.alias("own_author")
-    target = M.c.id if mention_id is None else mention_id
-    if not brand:
-        return false()
-    return exists().where(own.c.mention_id == target, own.c.brand == brand, own.c.role == "own")
+def own_expr(brand: str | Sequence[str], mention_id: Any = None) -> ColumnElement[bool]:
+    """SQL: the mention (``M``, or ``mention_id``) was written by one of the own accounts of
+    ``brand`` (or of any of several brands, e.g. a brand and its competitors).
+
+    One probe of the ``matches`` primary key per mention, so it can sit in a SELECT or a
+    GROUP BY where the organic scope (a WHERE) would drop rows other figures still count.
+    """
+    return own_clause([brand] if isinstance(brand, str) else brand, mention_id)

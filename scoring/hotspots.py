@@ -9,10 +9,15 @@ relevance       mentions in the window (distinct, brand + competitors + category
 growth          (mentions − previous) / (previous + smoothing), previous = the window before
 depth           conversation depth: comments (and answers) per post, from the sources' counts
 quality         mean quality score of the labelled mentions
-nss             sentiment openness: NSS of the labelled mentions
-opportunity     unanswered questions + complaints without an own-account reply
+nss             sentiment openness: NSS of the labelled organic mentions
+opportunity     organic unanswered questions + complaints without an own-account reply
 presence        posts by the brand's own accounts in the window
 ==============  ===============================================================================
+
+The genre rules (``scoring.genre``) decide what the model must not: posts by the own
+accounts of the brand or its competitors are answers, so they count in relevance, growth,
+depth and quality but never in the sentiment or the opportunity; news items no customer
+wrote keep their sentiment but are never complaints.
 
 Each factor is normalised across the communities into [0, 1] (``hotspot_normalisation``),
 weighted (``[scoring.hotspot_weights]``), and the score is Σ w·x / Σ|w|. The factors with the
@@ -39,9 +44,10 @@ from sqlalchemy import (
 )
 
 from config.scoring import ScoringSettings
-from config.settings import Settings
+from config.settings import Brand, Settings
 from scoring import metrics
 from scoring.complaints import replied_expr
+from scoring.genre import complaint_expr, own_expr
 from scoring.queries import L, M, X, brand_query, language_expr
 from scoring.records import NO_FILTERS, Hotspot, HotspotFactor, MentionFilters, Period
 
@@ -148,7 +154,7 @@ def community_hotspots(
         cfg, name = q.cfg, q.brand.name
         names = [name, *q.brand.competitors]
         own_communities = {c.casefold() for c in q.brand.own_communities}
-        facts = _facts(q.conn, names, name, period, filters, q.version, cfg, own_communities)
+        facts = _facts(q.conn, names, q.brand, period, filters, q.version, cfg, own_communities)
     ranked = rank_hotspots(facts, cfg)
     return tuple(ranked if limit is None else ranked[:limit])
 
@@ -156,7 +162,7 @@ def community_hotspots(
 def _facts(
     conn: Connection,
     names: list[str],
-    name: str,
+    brand: Brand,
     period: Period,
     filters: MentionFilters,
     version: str | None,
@@ -202,11 +208,11 @@ def _facts(
             hit.c.mention_id == M.c.id, hit.c.brand.in_(brands), hit.c.role == role
         )
 
+    name = brand.name
     competitors = [n for n in names if n != name]
-    unanswered_complaint = and_(
-        L.c.complaint >= cfg.complaint_threshold,
-        ~replied_expr(name),
-    )
+    organic = ~own_expr(names)
+    unanswered_complaint = and_(organic, complaint_expr(cfg, brand), ~replied_expr(name))
+    unanswered_question = and_(organic, M.c.kind == "question", func.coalesce(M.c.answers, 0) == 0)
     main = (
         select(
             M.c.community,
@@ -215,9 +221,9 @@ def _facts(
             count_if(is_post, func.coalesce(M.c.comments, 0) + func.coalesce(M.c.answers, 0)),
             func.count(L.c.id),
             func.sum(L.c.quality_score),
-            count_if(L.c.sentiment == "positive"),
-            count_if(L.c.sentiment == "negative"),
-            count_if(and_(M.c.kind == "question", func.coalesce(M.c.answers, 0) == 0)),
+            count_if(and_(organic, L.c.sentiment == "positive")),
+            count_if(and_(organic, L.c.sentiment == "negative")),
+            count_if(unanswered_question),
             count_if(unanswered_complaint),
             count_if(matched_as([name], "brand")),
             count_if(matched_as(competitors, "brand")) if competitors else literal(0),

@@ -1,8 +1,10 @@
 """Brand overview: volume, NSS, share of voice, engagement per source, language mix.
 
-One grouped query per period returns (day, source, language, sentiment) → (mentions,
+One grouped query per period returns (day, source, language, sentiment, own) → (mentions,
 engagement); every overview figure is a fold of those few rows, so the page costs two scans of
-the brand's matches plus one small share-of-voice count.
+the brand's matches plus one small share-of-voice count. ``own`` marks the brand's own posts
+(``scoring.genre``): volume, engagement and languages count them, the sentiment figures do
+not (own accounts answer; their tone is not the customers').
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ from sqlalchemy import Connection, Engine, func
 from config.scoring import ScoringSettings
 from config.settings import Settings
 from scoring import metrics
+from scoring.genre import own_expr
 from scoring.queries import (
     BrandScope,
     L,
@@ -58,23 +61,36 @@ class _Cell:
     source: str
     language: str
     sentiment: str | None
+    own: bool  # written by one of the brand's own accounts
     mentions: int
     engagement: int
 
 
-def _cells(conn: Connection, scope: BrandScope, scoring: ScoringSettings) -> list[_Cell]:
+def _cells(
+    conn: Connection, scope: BrandScope, brand: str, scoring: ScoringSettings
+) -> list[_Cell]:
     day = day_bucket(X.c.created_at, conn.dialect.name).label("day")
     lang = language_expr().label("language")
+    own = own_expr(brand, X.c.mention_id).label("own")
     stmt = scope.select(
         day,
         M.c.source,
         lang,
         L.c.sentiment,
+        own,
         func.count().label("n"),
         func.sum(engagement_expr(scoring)).label("eng"),
-    ).group_by(day, M.c.source, lang, L.c.sentiment)
+    ).group_by(day, M.c.source, lang, L.c.sentiment, own)
     return [
-        _Cell(as_date(r.day), r.source, r.language or "und", r.sentiment, int(r.n), int(r.eng or 0))
+        _Cell(
+            as_date(r.day),
+            r.source,
+            r.language or "und",
+            r.sentiment,
+            bool(r.own),
+            int(r.n),
+            int(r.eng or 0),
+        )
         for r in conn.execute(stmt)
     ]
 
@@ -110,12 +126,16 @@ def buckets(
 def _sentiment_buckets(
     cells: list[_Cell], period: Period, granularity: Granularity
 ) -> tuple[SentimentPoint, ...]:
-    """Mentions per bucket split by sentiment label (unlabelled apart), zeros included.
+    """Organic mentions per bucket split by sentiment label (unlabelled apart), zeros
+    included.
 
-    A fold of the same grouped rows as the volume, so each bucket adds up to its volume.
+    A fold of the same grouped rows as the volume, so each bucket adds up to its volume
+    less the brand's own posts, which are answers, never sentiment (DESIGN.md §2).
     """
     per_day: dict[str | None, Counter[date]] = defaultdict(Counter)
     for c in cells:
+        if c.own:
+            continue
         per_day[c.sentiment if c.sentiment in _SENTIMENTS else None][c.day] += c.mentions
 
     def total(sentiment: str | None, days: list[date]) -> int:
@@ -135,8 +155,9 @@ def _sentiment_buckets(
 
 
 def _nss(cells: list[_Cell]) -> float | None:
-    pos = sum(c.mentions for c in cells if c.sentiment == "positive")
-    neg = sum(c.mentions for c in cells if c.sentiment == "negative")
+    """NSS of the organic mentions: the brand's own posts are answers, never sentiment."""
+    pos = sum(c.mentions for c in cells if c.sentiment == "positive" and not c.own)
+    neg = sum(c.mentions for c in cells if c.sentiment == "negative" and not c.own)
     return metrics.net_sentiment_score(pos, neg)
 
 
@@ -169,17 +190,19 @@ def brand_overview(
 ) -> BrandOverview:
     """The overview page for ``brand`` over ``period``, each figure beside the previous period.
 
-    Volume = brand-query mentions per day (or ISO week); NSS = (pos − neg)/(pos + neg) × 100
-    over labelled mentions; SoV = mentions(b) / Σ mentions(brand and its configured
-    competitors) × 100; engagement per source (never summed across sources); language mix;
-    sentiment per bucket (negative, neutral, positive, unlabelled: they add up to the volume).
+    Volume = brand-query mentions per day (or ISO week), the brand's own posts included;
+    NSS = (pos − neg)/(pos + neg) × 100 over labelled organic mentions (own posts are
+    answers, never sentiment: DESIGN.md §2); SoV = mentions(b) / Σ mentions(brand and its
+    configured competitors) × 100; engagement per source (never summed across sources);
+    language mix; organic sentiment per bucket (negative, neutral, positive, unlabelled:
+    with the own posts they add up to the volume).
     """
     with brand_query(bind, settings, brand, period, filters, model_version, scoring) as q:
         conn, cfg, version, scope = q.conn, q.cfg, q.version, q.scope
         name = q.brand.name
         comparison_set = [name, *q.brand.competitors]
-        now = _cells(conn, scope, cfg)
-        before = _cells(conn, scope.with_period(period.previous), cfg)
+        now = _cells(conn, scope, name, cfg)
+        before = _cells(conn, scope.with_period(period.previous), name, cfg)
         sov_now = share_of_voice_counts(conn, comparison_set, period, filters, version)
         sov_before = share_of_voice_counts(conn, comparison_set, period.previous, filters, version)
 

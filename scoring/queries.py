@@ -28,9 +28,11 @@ from sqlalchemy import (
     and_,
     case,
     cast,
+    exists,
     false,
     func,
     literal,
+    not_,
     or_,
     select,
 )
@@ -42,6 +44,7 @@ from scoring.records import NO_FILTERS, ComplaintFilter, MentionFilters, Mention
 from storage import schema
 
 __all__ = [
+    "EDITORIAL_SOURCES",
     "BrandQuery",
     "BrandScope",
     "ComplaintFilter",
@@ -49,8 +52,10 @@ __all__ = [
     "brand_query",
     "connect",
     "day_bucket",
+    "editorial_clause",
     "engagement_expr",
     "language_expr",
+    "own_clause",
     "resolve_model_version",
     "selection_scope",
 ]
@@ -126,6 +131,34 @@ def engagement_expr(scoring: ScoringSettings, table: FromClause = M) -> ColumnEl
     )
 
 
+#: Sources whose items are written by publishers (news sites, blogs, the press): scored for
+#: sentiment, never counted as complaints unless a customer wrote them (``scoring.genre``).
+EDITORIAL_SOURCES: tuple[str, ...] = ("rss",)
+
+
+def editorial_clause(own_communities: Sequence[str]) -> ColumnElement[bool]:
+    """SQL: the mention (``M``) is an editorial item no customer wrote — from an editorial
+    source, and not from the feed of one of the brand's ``own_communities`` (a support
+    forum's feed is customers talking)."""
+    own = sorted({c.casefold() for c in own_communities})
+    editorial = M.c.source.in_(EDITORIAL_SOURCES)
+    if not own:
+        return editorial
+    return and_(editorial, not_(func.lower(func.coalesce(M.c.community, "")).in_(own)))
+
+
+def own_clause(brands: Sequence[str], mention_id: Any = None) -> ColumnElement[bool]:
+    """SQL: the mention (``M``, or ``mention_id``) was written by one of the own accounts of
+    one of ``brands``: one probe of the ``matches`` primary key per mention."""
+    names = sorted({b for b in brands if b})
+    if not names:
+        return false()
+    own = X.alias("own_author")
+    target = M.c.id if mention_id is None else mention_id
+    which = own.c.brand == names[0] if len(names) == 1 else own.c.brand.in_(names)
+    return exists().where(own.c.mention_id == target, which, own.c.role == "own")
+
+
 def language_expr(labels: FromClause = L) -> ColumnElement[Any]:
     """The classifier's language where there is a label, else the source's."""
     return func.coalesce(labels.c.language, M.c.language)
@@ -146,7 +179,9 @@ class BrandScope:
     ``organic_for=brand`` drops mentions authored by that brand's own accounts; ``filters``
     narrow by source, language, community, words and labels, a complaint being a label at
     or above ``complaint_threshold`` (``[scoring] complaint_threshold``: :func:`brand_query`
-    and :meth:`of` pass it). ``period`` None with ``since``/``until`` gives an open window.
+    and :meth:`of` pass it) that the genre rules let count: never a post by the brands' own
+    accounts, never an editorial item unless it comes from one of ``own_communities``
+    (``scoring.genre``). ``period`` None with ``since``/``until`` gives an open window.
     Labels are those of ``model_version`` (None: no labels are joined).
     """
 
@@ -160,10 +195,12 @@ class BrandScope:
         *,
         organic_for: str | None = None,
         complaint_threshold: float | None = None,
+        own_communities: Sequence[str] = (),
         since: datetime | None = None,
         until: datetime | None = None,
     ) -> None:
         self.brands = tuple(brands)
+        self.own_communities = tuple(own_communities)
         self.roles = tuple(roles)
         self.start, self.end = (period.start, period.end) if period is not None else (since, until)
         self.filters = filters
@@ -179,9 +216,11 @@ class BrandScope:
         selection: MentionSelection,
         model_version: str | None,
         scoring: ScoringSettings | None,
+        own_communities: Sequence[str] = (),
     ) -> BrandScope:
         """The scope of a :class:`MentionSelection`: its complaint threshold, else
-        ``scoring``'s (``settings.scoring``); a complaint filter with neither is refused."""
+        ``scoring``'s (``settings.scoring``); a complaint filter with neither is refused.
+        ``own_communities`` are the brand's (``Brand.own_communities``), for the news rule."""
         threshold = selection.complaint_threshold
         if threshold is None and scoring is not None:
             threshold = scoring.complaint_threshold
@@ -192,6 +231,7 @@ class BrandScope:
             selection.filters,
             model_version,
             complaint_threshold=threshold,
+            own_communities=own_communities,
             since=selection.since,
             until=selection.until,
         )
@@ -259,10 +299,16 @@ class BrandScope:
             clauses.append(L.c.sentiment.in_(f.sentiments))
         if f.qualities:
             clauses.append(L.c.quality.in_(f.qualities))
-        if f.complaint == "complaints":
-            clauses.append(L.c.complaint >= self.complaint_threshold)
-        elif f.complaint == "not complaints":
-            clauses.append(L.c.complaint < self.complaint_threshold)
+        if f.complaint != "any":
+            complaint = and_(
+                L.c.complaint >= self.complaint_threshold,
+                not_(own_clause(self.brands)),
+                not_(editorial_clause(self.own_communities)),
+            )
+            if f.complaint == "complaints":
+                clauses.append(complaint)
+            else:  # labelled, and not a complaint by the same rules
+                clauses.append(and_(L.c.complaint.is_not(None), not_(complaint)))
         return clauses
 
     def where(self) -> list[ColumnElement[bool]]:
@@ -283,6 +329,7 @@ class BrandScope:
             self.model_version,
             organic_for=self.organic_for,
             complaint_threshold=self.complaint_threshold,
+            own_communities=self.own_communities,
         )
 
     def select(self, *columns: Any) -> Any:
@@ -352,14 +399,19 @@ def brand_query(
             version,
             organic_for=name if organic else None,
             complaint_threshold=cfg.complaint_threshold,
+            own_communities=config_brand.own_communities,
         )
         yield BrandQuery(conn, cfg, config_brand, version, scope)
 
 
 def selection_scope(
-    conn: Connection, selection: MentionSelection, scoring: ScoringSettings | None
+    conn: Connection,
+    selection: MentionSelection,
+    scoring: ScoringSettings | None,
+    own_communities: Sequence[str] = (),
 ) -> BrandScope:
-    """The scope of ``selection`` with its model version resolved (None: the newest labels)
-    and its complaint threshold (None: ``scoring.complaint_threshold``)."""
+    """The scope of ``selection`` with its model version resolved (None: the newest labels),
+    its complaint threshold (None: ``scoring.complaint_threshold``) and the brand's
+    ``own_communities`` for the news rule."""
     version = resolve_model_version(conn, selection.model_version)
-    return BrandScope.of(selection, version, scoring)
+    return BrandScope.of(selection, version, scoring, own_communities)

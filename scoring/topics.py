@@ -28,10 +28,10 @@ import numpy as np
 from sqlalchemy import Connection, Engine
 
 from config.scoring import ScoringSettings, TopicSettings
-from config.settings import Settings
+from config.settings import Brand, Settings
+from scoring.genre import complaint_expr
 from scoring.queries import (
     BrandScope,
-    L,
     M,
     brand_query,
     engagement_expr,
@@ -164,13 +164,15 @@ def default_embedder(batch_size: int = 64) -> Embedder:
 
 
 def complaint_texts(
-    conn: Connection, scope: BrandScope, cfg: ScoringSettings
+    conn: Connection, scope: BrandScope, brand: Brand, cfg: ScoringSettings
 ) -> list[tuple[int, str]]:
-    """The most engaged complaints in ``scope`` (title + text), at most ``max_texts``."""
+    """The most engaged complaints of ``brand`` in ``scope`` (title + text), at most
+    ``max_texts``; a complaint as :mod:`scoring.complaints` counts it (news no customer
+    wrote is not one, ``scoring.genre``), so the topics name what the rate counts."""
     eng = engagement_expr(cfg)
     stmt = (
         scope.select(M.c.id, M.c.title, M.c.text)
-        .where(L.c.complaint >= cfg.complaint_threshold)
+        .where(complaint_expr(cfg, brand))
         .order_by(eng.desc(), M.c.id)
         .limit(cfg.topics.max_texts)
     )
@@ -188,7 +190,8 @@ def complaint_topics(
     scoring: ScoringSettings | None = None,
     embed: Embedder | None = None,
 ) -> tuple[ComplaintTopic, ...]:
-    """Topics of the brand's organic complaints in ``period``, largest first.
+    """Topics of the brand's complaints in ``period``, largest first: organic (never by
+    its own accounts) and never editorial (news no customer wrote).
 
     ``embed`` replaces the bundled sentence-embedding model (tests, or a GPU encoder).
     """
@@ -196,7 +199,7 @@ def complaint_topics(
         bind, settings, brand, period, filters, model_version, scoring, organic=True
     ) as q:
         cfg = q.cfg
-        rows = complaint_texts(q.conn, q.scope, cfg)
+        rows = complaint_texts(q.conn, q.scope, q.brand, cfg)
     if not rows:
         return ()
     ids = [i for i, _ in rows]

@@ -136,11 +136,17 @@ def examples(
     version: str | None = None,
     sentiment: str | None = None,
 ) -> list[Example]:
-    """The most engaged brand mentions of ``period`` (optionally of one sentiment)."""
+    """The most engaged brand mentions of ``period``; of one ``sentiment``, organic ones
+    only, as :func:`sentiment_counts` counts them (an own apology is no example of a
+    negative swing)."""
     if limit <= 0:
         return []
-    filters = NO_FILTERS if sentiment is None else MentionFilters(sentiments=(sentiment,))
-    stmt = _scope(brand, period, version, filters=filters).select(*_EXAMPLE_COLUMNS)
+    if sentiment is None:
+        scope = _scope(brand, period, version)
+    else:
+        filters = MentionFilters(sentiments=(sentiment,))
+        scope = _scope(brand, period, version, filters=filters, organic_for=brand)
+    stmt = scope.select(*_EXAMPLE_COLUMNS)
     stmt = stmt.order_by(engagement_expr(scoring).desc(), M.c.created_at.desc(), M.c.id).limit(
         limit
     )

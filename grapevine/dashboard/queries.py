@@ -145,7 +145,9 @@ class MentionQuery:
     insensitive). ``roles`` chooses brand mentions, category-only talk, and/or mentions by
     the brand's own accounts. A complaint is a label with complaint probability at or above
     ``complaint_threshold``: the page passes ``settings.scoring.complaint_threshold``; None
-    leaves it to the ``scoring`` settings the query functions are given.
+    leaves it to the ``scoring`` settings the query functions are given. The genre rules
+    apply as on every face: own-account posts are never complaints, nor are news items
+    unless they come from one of ``own_communities`` (the brand's, from the configuration).
     """
 
     filters: Filters
@@ -157,6 +159,7 @@ class MentionQuery:
     complaint_threshold: float | None = None
     communities: tuple[str, ...] = ()
     model_version: str | None = None
+    own_communities: tuple[str, ...] = ()
 
     @property
     def selection(self) -> MentionSelection:
@@ -209,7 +212,7 @@ def _scope(conn: Connection, query: MentionQuery, scoring: ScoringSettings | Non
     """The page's selection as SQL: the labels of its model version (None: the newest), a
     complaint at or above its threshold (None: ``scoring``'s), exactly as the export reads
     the same selection."""
-    return selection_scope(conn, query.selection, scoring)
+    return selection_scope(conn, query.selection, scoring, query.own_communities)
 
 
 def count_mentions(

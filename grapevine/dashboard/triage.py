@@ -381,6 +381,7 @@ def complaint_queue(ctx: Context, filters: Filters) -> None:
         complaint="complaints",
         complaint_threshold=ctx.settings.scoring.complaint_threshold,
         model_version=cached.current_model_version(ctx.url),
+        own_communities=tuple(ctx.settings.brand(filters.brand).own_communities),
     )
     work = filter_controls(ctx, "queue")
     total = count(ctx, query, work)

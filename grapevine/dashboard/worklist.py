@@ -103,7 +103,7 @@ def _clauses(f: TriageFilter) -> list[ColumnElement[bool]]:
 def _select(
     conn: Connection, query: MentionQuery, f: TriageFilter, scoring: ScoringSettings, *cols: Any
 ) -> Any:
-    scope = selection_scope(conn, query.selection, scoring)
+    scope = selection_scope(conn, query.selection, scoring, query.own_communities)
     stmt = scope.mentions(*cols)
     # the triage row by primary key: one probe per listed mention
     stmt = stmt.outerjoin(T, T.c.mention_id == M.c.id)

@@ -193,7 +193,7 @@ def export_command(
     except MissingKeyError as exc:
         console.print(f"[bold red]Cannot pseudonymise:[/] {exc}")
         raise typer.Exit(2) from None
-    total = count_rows(store, filters, settings.scoring)
+    total = count_rows(store, filters, options)
     with Progress(
         TextColumn("[bold]exporting"),
         BarColumn(),

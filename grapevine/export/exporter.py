@@ -125,12 +125,18 @@ def _resolve_version(store: Store, filters: ExportFilters) -> str | None:
         return current_model_version(conn)
 
 
-def count_rows(store: Store, filters: ExportFilters, scoring: ScoringSettings | None = None) -> int:
+def count_rows(store: Store, filters: ExportFilters, options: ExportOptions | None = None) -> int:
     """How many rows the export will hold (the progress bar's total)."""
+    options = options or ExportOptions()
     version = _resolve_version(store, filters)
-    stmt = count_select(filters, version, scoring or ScoringSettings())
+    stmt = count_select(filters, version, options.scoring, _own_communities(options))
     with store.engine.connect() as conn:
         return int(conn.execute(stmt).scalar_one())
+
+
+def _own_communities(options: ExportOptions) -> tuple[str, ...]:
+    """The brand's own communities (the news rule's exception), when the brand is known."""
+    return tuple(options.brand.own_communities) if options.brand is not None else ()
 
 
 def _threshold(filters: ExportFilters, options: ExportOptions) -> float:
@@ -163,7 +169,13 @@ def _stream(
     columns = columns_for(options.include_raw)
     tally = Tally(complaint_threshold=_threshold(filters, options))
     writer = open_writer(fmt, sink, columns)
-    stmt = mention_select(filters, version, options.scoring, include_raw=options.include_raw)
+    stmt = mention_select(
+        filters,
+        version,
+        options.scoring,
+        include_raw=options.include_raw,
+        own_communities=_own_communities(options),
+    )
     raw_at = len(COLUMNS)
     with store.engine.connect() as conn:
         result = conn.execution_options(stream_results=True, yield_per=options.chunk_size).execute(

@@ -9,6 +9,7 @@ and PostgreSQL. Deleted mentions (removed upstream) are never exported.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
@@ -107,12 +108,14 @@ def mention_select(
     scoring: ScoringSettings,
     *,
     include_raw: bool = False,
+    own_communities: Sequence[str] = (),
 ) -> Select[Any]:
     """The export's rows, oldest first (a stable order: the same filters give the same
     file), with the columns of :data:`grapevine.export.columns.COLUMNS` in order plus
     the raw payload when asked for. ``scoring`` gives the complaint threshold unless the
-    selection overrides it."""
-    scope = BrandScope.of(filters, model_version, scoring)
+    selection overrides it; ``own_communities`` (the brand's) keep customers' feed items
+    countable as complaints, as on every other face (``scoring.genre``)."""
+    scope = BrandScope.of(filters, model_version, scoring, own_communities)
     lab = _l
     own = exists().where(
         _x.c.mention_id == _m.c.id, _x.c.brand == filters.brand, _x.c.role == "own"
@@ -156,7 +159,10 @@ def mention_select(
 
 
 def count_select(
-    filters: MentionSelection, model_version: str | None, scoring: ScoringSettings
+    filters: MentionSelection,
+    model_version: str | None,
+    scoring: ScoringSettings,
+    own_communities: Sequence[str] = (),
 ) -> Select[Any]:
     """How many rows :func:`mention_select` yields (for the progress bar's total)."""
-    return BrandScope.of(filters, model_version, scoring).mentions(func.count())
+    return BrandScope.of(filters, model_version, scoring, own_communities).mentions(func.count())

@@ -6,10 +6,17 @@ periodic labelling job.
 A line that is not valid UTF-8 is decoded with replacement characters; a line that is not
 a JSON object is reported on stderr and skipped (there is no id to answer with); a
 missing or null text is classified as the empty text.
+
+A line may also carry a stored mention's ``kind`` and ``title``; with either, the line is
+labelled as ``grapevine label`` labels that mention: the classifier reads the title and
+then the text, and the genre rules (``nlp.labels.apply_genre_rules``: a question is not
+spam without spam markers) correct its labels. A line with neither gets the model's
+labels as they are, which is what an evaluation of the model measures.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import sys
 import threading
@@ -32,6 +39,7 @@ from grapevine.runtime import (
     open_settings_store,
 )
 from grapevine.workflow.dataset import corrections_rows
+from nlp.labels import Labels, apply_genre_rules
 from storage import Store
 
 if TYPE_CHECKING:  # torch loads in seconds: only the commands that classify pay for it
@@ -71,8 +79,29 @@ def build_classifier(settings: NlpSettings, model: str | None = None) -> Classif
     )
 
 
-def parse_line(raw: bytes) -> tuple[Any, str] | None:
-    """``(id, text)`` from one input line, or None when the line holds no JSON object."""
+@dataclasses.dataclass(frozen=True, slots=True)
+class InputLine:
+    """One ``grapevine classify`` input line: the id to answer with, the text, and the
+    stored mention's ``kind`` and ``title`` where the line gives them."""
+
+    id: Any
+    text: str
+    kind: str | None = None
+    title: str | None = None
+
+    @property
+    def as_mention(self) -> bool:
+        """Whether the line describes a mention (a kind or a title): then it is labelled as
+        ``grapevine label`` labels one, genre rules included."""
+        return self.kind is not None or self.title is not None
+
+
+def _as_text(value: Any) -> str | None:
+    return value if isinstance(value, str) or value is None else str(value)
+
+
+def parse_line(raw: bytes) -> InputLine | None:
+    """The :class:`InputLine` of one input line, or None when it holds no JSON object."""
     line = raw.decode("utf-8", errors="replace").strip()
     if not line:
         return None
@@ -82,8 +111,27 @@ def parse_line(raw: bytes) -> tuple[Any, str] | None:
         return None
     if not isinstance(record, dict):
         return None
-    text = record.get("text")
-    return record.get("id"), text if isinstance(text, str) else ("" if text is None else str(text))
+    return InputLine(
+        id=record.get("id"),
+        text=_as_text(record.get("text")) or "",
+        kind=_as_text(record.get("kind")),
+        title=_as_text(record.get("title")),
+    )
+
+
+def _label(classifier: Classifier, lines: list[InputLine]) -> list[Labels]:
+    """The labels of ``lines``, in order: a mention's as ``grapevine label`` gives them
+    (title and text read together, then the genre rules), a bare text's as the model
+    gives them."""
+    from nlp.labeller import mention_text  # loads torch: only when classifying
+
+    texts = [mention_text(x.title, x.text) if x.as_mention else x.text for x in lines]
+    return [
+        apply_genre_rules(labels, kind=x.kind, title=x.title, text=x.text)
+        if x.as_mention
+        else labels
+        for x, labels in zip(lines, classifier.classify(texts), strict=True)
+    ]
 
 
 def classify_stream(
@@ -106,9 +154,8 @@ def classify_stream(
                     console.print(f"line {lineno + offset}: not a JSON object, skipped")
                 continue
             records.append(parsed)
-        results = classifier.classify([text for _, text in records])
-        for (record_id, _), labels in zip(records, results, strict=True):
-            sink.write(json.dumps({"id": record_id, **labels.to_json()}, ensure_ascii=False))
+        for record, labels in zip(records, _label(classifier, records), strict=True):
+            sink.write(json.dumps({"id": record.id, **labels.to_json()}, ensure_ascii=False))
             sink.write("\n")
         sink.flush()
         written += len(records)
@@ -130,14 +177,27 @@ def _windows(source: IO[bytes], size: int, on_bytes: Any) -> Iterator[tuple[int,
 
 
 def classify_command(
-    input_path: Annotated[Path, typer.Option("--in", help="JSON lines: {id, text}; - for stdin.")],
+    input_path: Annotated[
+        Path,
+        typer.Option(
+            "--in",
+            help="JSON lines: {id, text}, optionally with a mention's kind and title; - for stdin.",
+        ),
+    ],
     output_path: Annotated[
         Path, typer.Option("--out", help="JSON lines with the labels; - for stdout.")
     ],
     model: ModelOption = None,
     config: ConfigOption = None,
 ) -> None:
-    """Classify a JSON-lines file: sentiment, complaint, quality and language per line."""
+    """Classify a JSON-lines file: sentiment, complaint, quality and language per line.
+
+    Each line is {"id": ..., "text": ...}. A line that also gives a stored mention's "kind"
+    (post, comment, review, question, answer) and/or "title" is labelled as `grapevine
+    label` labels that mention: title and text are read together and the genre rules apply
+    (a question is never spam without spam markers). Without them a line gets the model's
+    labels as they are.
+    """
     if str(input_path) != "-" and not input_path.is_file():
         console.print(f"[bold red]No such input file[/]: {input_path}")
         raise typer.Exit(2)
@@ -239,18 +299,22 @@ def train_command(
     ] = False,
     config: ConfigOption = None,
     database_url: DatabaseOption = None,
+    device: Annotated[
+        str,
+        typer.Option(help="cpu (rebuilds recipe r2), or cuda (the shipped recipe, r3)."),
+    ] = "cpu",
 ) -> None:
     """Fine-tune the shipped model on the shared data (fixed seed) and print validation."""
     from dataclasses import replace
 
     from nlp.data import correction_examples
     from nlp.model import SHIPPED_DIR
-    from nlp.train import Recipe, train
+    from nlp.train import default_recipe, train
 
     if not (data / "README.md").exists():
         console.print(f"[bold red]No training data[/] at {data}")
         raise typer.Exit(2)
-    recipe = Recipe()
+    recipe = default_recipe(device)
     if epochs is not None:
         recipe = replace(recipe, epochs=epochs)
     if max_steps is not None:
@@ -267,6 +331,7 @@ def train_command(
         recipe,
         log=lambda line: console.print(line, highlight=False),
         extra=extra,
+        device=device,
     )
 
 

@@ -255,6 +255,7 @@ def build_report(
         complaint="complaints",
         complaint_threshold=settings.scoring.complaint_threshold,
         model_version=model_version,
+        own_communities=tuple(settings.brand(name).own_communities),
     )
     with store.engine.connect() as conn:
         top = search_work(

@@ -357,3 +357,26 @@ def test_the_brands_own_posts_never_count_as_sentiment(seeder: Seeder, store: St
     with store.engine.connect() as conn:
         counts = sentiment_counts(conn, "Acme", Period.ending(NOW, timedelta(days=1)), VERSION)
     assert (counts.positive, counts.negative) == (3, 0)
+
+
+def test_a_negative_swing_shows_no_own_post_as_an_example(seeder: Seeder, store: Store) -> None:
+    """The swing's examples are the negative mentions it counted: organic ones only, so a
+    brand's own apology (labelled negative, and the most engaged) is never shown as one."""
+    from grapevine.alerts.queries import examples
+    from scoring import Period, ScoringSettings
+
+    from .conftest import VERSION
+
+    start = NOW - timedelta(hours=12)
+    customer = seeder.mention(at=start, sentiment="negative", score=2)
+    seeder.mention(
+        at=start + HOUR, sentiment="negative", score=90, author="acme_support", extra_roles=("own",)
+    )
+    window = Period.ending(NOW, timedelta(days=1))
+    with store.engine.connect() as conn:
+        shown = examples(
+            conn, "Acme", window, ScoringSettings(), limit=5, version=VERSION, sentiment="negative"
+        )
+        everything = examples(conn, "Acme", window, ScoringSettings(), limit=5)
+    assert [e.mention_id for e in shown] == [customer]
+    assert len(everything) == 2  # a volume spike's examples are every brand mention

@@ -60,7 +60,8 @@ def test_overview_figures_are_scoring_figures(seeded: Settings) -> None:
     assert direct.total.current == seed.ACME_VOLUME
     at = open_page("overview")
     assert metric(at, "Net sentiment score") == f"{direct.nss.current:,.0f}"
-    # the sentiment chart draws the record's split, day by day, and adds up to the volume
+    # the sentiment chart draws the record's split, day by day, and adds up to the organic
+    # volume: the brand's own reply is an answer, never sentiment (docs/nlp.md "Genre rules")
     shown = chart_data(at, 0)
     expected = {
         (p.bucket, name): getattr(p, name)
@@ -71,7 +72,8 @@ def test_overview_figures_are_scoring_figures(seeded: Settings) -> None:
         (t.date(), str(s)): int(n)
         for t, s, n in zip(shown["period"], shown["sentiment"], shown["mentions"], strict=True)
     } == expected
-    assert int(shown["mentions"].sum()) == seed.ACME_VOLUME  # every seeded mention is labelled
+    assert int(shown["mentions"].sum()) == seed.ACME_ORGANIC  # every seeded mention is labelled
+    assert metric(at, "Net sentiment score") == seed.ACME_NSS  # as word of mouth's balance
 
 
 @pytest.mark.usefixtures("seeded")

@@ -1,27 +1,29 @@
-"""The ``grapevine classify`` contract: JSON lines in, JSON lines out, bad lines survive."""
+"""The ``grapevine classify`` contract: JSON lines in, JSON lines out, bad lines survive;
+a line with a mention's kind or title is labelled as ``grapevine label`` labels it."""
 
 from __future__ import annotations
 
 import io
 import json
+from collections.abc import Sequence
 from pathlib import Path
 
 import typer
 from typer.testing import CliRunner
 
+from grapevine.labelling.area import InputLine, classify_stream, parse_line
 from grapevine.labelling.area import add_commands as register
-from grapevine.labelling.area import classify_stream, parse_line
 from nlp.classify import ThreeHeadClassifier
-from nlp.labels import QUALITIES, SENTIMENTS
+from nlp.labels import QUALITIES, SENTIMENTS, Labels
 
 KEYS = {"id", "sentiment", "sentiment_scores", "complaint", "quality", "quality_score", "language"}
 
 
 def test_parse_line_handles_bad_input() -> None:
-    assert parse_line(b'{"id": 1, "text": "hi"}\n') == (1, "hi")
-    assert parse_line(b'{"id": "a", "text": null}') == ("a", "")
-    assert parse_line(b'{"id": "a"}') == ("a", "")
-    assert parse_line(b'{"id": 2, "text": "caf\xff\xfe"}') == (2, "caf\ufffd\ufffd")
+    assert parse_line(b'{"id": 1, "text": "hi"}\n') == InputLine(1, "hi")
+    assert parse_line(b'{"id": "a", "text": null}') == InputLine("a", "")
+    assert parse_line(b'{"id": "a"}') == InputLine("a", "")
+    assert parse_line(b'{"id": 2, "text": "caf\xff\xfe"}') == InputLine(2, "caf\ufffd\ufffd")
     assert parse_line(b"\n") is None
     assert parse_line(b"not json") is None
     assert parse_line(b"[1, 2]") is None
@@ -73,3 +75,66 @@ def test_cli_classify_writes_the_contract(tiny_model_dir: Path, tmp_path: Path) 
     rows = [json.loads(line) for line in out.read_text(encoding="utf-8").splitlines()]
     assert [r["id"] for r in rows] == ["a", "b"]
     assert all(set(r) == KEYS for r in rows)
+
+
+def test_parse_line_reads_a_mentions_kind_and_title() -> None:
+    line = b'{"id": 7, "kind": "question", "title": "Price data?", "text": "Any source"}'
+    assert parse_line(line) == InputLine(7, "Any source", kind="question", title="Price data?")
+    assert parse_line(b'{"id": 8, "text": "x", "kind": null, "title": null}') == InputLine(8, "x")
+    assert not InputLine(8, "Why?").as_mention
+    assert InputLine(8, "x", title="T").as_mention
+
+
+SPAM = Labels(
+    sentiment="neutral",
+    sentiment_scores={"negative": 0.1, "neutral": 0.8, "positive": 0.1},
+    complaint=0.05,
+    quality="spam",
+    quality_score=0.6,
+    language="en",
+    quality_scores={"constructive": 0.05, "ordinary": 0.25, "low_effort": 0.05, "spam": 0.6},
+)
+
+
+class AlwaysSpam:
+    """Calls every text spam and remembers what it was asked to read."""
+
+    name = "always-spam"
+    version = "s1"
+
+    def __init__(self) -> None:
+        self.read: list[str] = []
+
+    def classify(self, texts: Sequence[str]) -> list[Labels]:
+        self.read.extend(texts)
+        return [SPAM for _ in texts]
+
+
+def test_a_mention_line_gets_the_genre_rules_a_bare_text_does_not() -> None:
+    lines = [
+        {"id": "q", "kind": "question", "text": "Is there a dataset of acme prices"},
+        {"id": "t", "title": "Dataset of acme prices?", "text": "I need one for a thesis."},
+        {"id": "m", "kind": "question", "text": "Followers? Buy now: http://bit.ly/x"},
+        {"id": "c", "kind": "comment", "text": "acme acme acme"},
+        {"id": "bare", "text": "Is there a dataset of acme prices?"},
+    ]
+    source = io.BytesIO(b"".join(json.dumps(x).encode() + b"\n" for x in lines))
+    sink = io.StringIO()
+    classifier = AlwaysSpam()
+    assert classify_stream(classifier, source, sink, window=2) == (5, 0)
+    got = {
+        o["id"]: (o["quality"], o["quality_score"])
+        for o in map(json.loads, sink.getvalue().splitlines())
+    }
+    # questions without spam markers get the most probable other label; a question with a
+    # marker, a comment, and a line that names no kind or title keep the model's label
+    assert got == {
+        "q": ("ordinary", 0.25),
+        "t": ("ordinary", 0.25),
+        "m": ("spam", 0.6),
+        "c": ("spam", 0.6),
+        "bare": ("spam", 0.6),
+    }
+    # a title is read with the text, as `grapevine label` reads a stored mention
+    assert classifier.read[1] == "Dataset of acme prices?\nI need one for a thesis."
+    assert classifier.read[4] == "Is there a dataset of acme prices?"

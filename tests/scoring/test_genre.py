@@ -1,13 +1,36 @@
 """Genre rules in scoring (``scoring.genre``): news is never a complaint unless a customer
-wrote it; the brand's own accounts are never complaints nor in word-of-mouth sentiment."""
+wrote it; the brand's own accounts are never complaints nor in any sentiment figure."""
 
 from __future__ import annotations
+
+import dataclasses
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+import pytest
+from sqlalchemy import select
 
 from config import Settings
 from config.scoring import ScoringSettings
 from config.settings import Brand
-from scoring import Period, complaint_behaviour, word_of_mouth
-from scoring.genre import complaint_expr, customer_written, editorial_expr, is_editorial
+from scoring import (
+    Period,
+    brand_overview,
+    community_hotspots,
+    complaint_behaviour,
+    complaint_topics,
+    scoring_settings,
+    word_of_mouth,
+)
+from scoring.genre import (
+    complaint_expr,
+    customer_written,
+    editorial_expr,
+    is_editorial,
+    own_expr,
+)
+from scoring.queries import M
 from storage import Store
 from tests.scoring.conftest import Row, at, seed
 
@@ -98,3 +121,83 @@ def test_python_twins_agree_with_the_rule() -> None:
     # the SQL expressions build for a brand with and without own communities
     assert editorial_expr(brand) is not None
     assert complaint_expr(ScoringSettings(), brand) is not None
+
+
+def _one_topic(texts: Sequence[str]) -> np.ndarray[Any, Any]:
+    return np.ones((len(texts), 2))
+
+
+def test_every_face_applies_the_rules_alike(store: Store, acme: Settings) -> None:
+    """The overview's NSS is word of mouth's balance (own posts out, news in); the topics
+    and the hotspots' opportunity cluster and count the complaints the rate counts."""
+    ids = seed(store, ROWS)
+    settings = _with_forum_feed(acme)
+    overview = brand_overview(store.engine, settings, "Acme", PERIOD)
+    wom = word_of_mouth(store.engine, settings, "Acme", PERIOD)
+    # polar organic: c1, news1, feed1 negative -> -100 (own1's positive would make it -50)
+    assert overview.nss.current == wom.balance.current == pytest.approx(-100.0)
+    assert overview.total.current == 4  # the volume still counts own1
+    c = complaint_behaviour(store.engine, settings, "Acme", PERIOD)
+    topics = complaint_topics(store.engine, settings, "Acme", PERIOD, embed=_one_topic)
+    assert [t.size for t in topics] == [c.complaints.current] == [2]
+    assert set(topics[0].examples) == {ids["c1"], ids["feed1"]}
+    cfg = scoring_settings(settings.scoring, hotspot_min_mentions=1)
+    opportunity = {
+        h.community: next(f.value for f in h.factors if f.name == "opportunity")
+        for h in community_hotspots(store.engine, settings, "Acme", PERIOD, scoring=cfg)
+    }
+    # c1 and own1 on HN (own1 is no complaint), the forum feed's item, no news complaint
+    assert opportunity == {"hackernews": 1.0, FORUM_FEED: 1.0, "news:example-press.com": 0.0}
+
+
+def test_own_expr_names_one_or_several_brands(store: Store, acme: Settings) -> None:
+    seed(
+        store,
+        [
+            *ROWS,
+            Row("g_own", at(11), brands=(("Globex", "brand"), ("Globex", "own"))),
+        ],
+    )
+
+    def own(brand: str | list[str]) -> set[str]:
+        with store.engine.connect() as conn:
+            stmt = select(M.c.external_id).where(own_expr(brand))
+            return {str(x) for (x,) in conn.execute(stmt)}
+
+    assert own("Acme") == {"own1"}
+    assert own(["Acme", "Globex"]) == {"own1", "g_own"}
+    assert own("") == own([]) == set()
+
+
+def test_every_complaint_filter_follows_the_rules(store: Store, acme: Settings) -> None:
+    """The Mentions page's complaint filter, the Complaints page's work queue and the
+    export's ``--complaint`` select what the complaint figures count: no news item no
+    customer wrote, no post by the brand's own accounts — and the rest as "not complaints"."""
+    from grapevine.dashboard.filters import Filters
+    from grapevine.dashboard.queries import MentionQuery, count_mentions, search_mentions
+    from grapevine.dashboard.worklist import NO_TRIAGE_FILTER, search_work
+    from grapevine.export.exporter import ExportOptions, count_rows
+
+    ids = seed(store, ROWS)
+    settings = _with_forum_feed(acme)
+    brand = settings.brand("Acme")
+    roles = ("brand", "own")
+    query = MentionQuery(
+        Filters("Acme", PERIOD.start.date(), PERIOD.end.date()),
+        roles=roles,
+        complaint="complaints",
+        complaint_threshold=settings.scoring.complaint_threshold,
+        own_communities=tuple(brand.own_communities),
+    )
+    customers = {ids["c1"], ids["feed1"]}
+    with store.engine.connect() as conn:
+        assert {r.id for r in search_mentions(conn, query)} == customers
+        assert count_mentions(conn, query) == 2
+        queue = search_work(conn, query, NO_TRIAGE_FILTER, settings.scoring, queue_for="Acme")
+        assert {r.id for r in queue} == customers
+        others = dataclasses.replace(query, complaint="not complaints")
+        assert {r.id for r in search_mentions(conn, others)} == {ids["news1"], ids["own1"]}
+    options = ExportOptions(brand=brand, scoring=settings.scoring)
+    assert count_rows(store, query.selection, options) == 2
+    # without the brand's communities the forum feed's item is news as well
+    assert count_rows(store, query.selection, ExportOptions(scoring=settings.scoring)) == 1

@@ -211,3 +211,53 @@ def test_facts_from_the_store_by_hand(store: Store, acme: Settings) -> None:
     first = community_hotspots(store.engine, acme, "Acme", PERIOD, scoring=cfg, limit=1)
     assert [h.community for h in first] == ["reddit:r/espresso"]
     assert dataclasses.replace(first[0]) == e
+
+
+def test_own_posts_and_news_are_neither_sentiment_nor_opportunity(
+    store: Store, acme: Settings
+) -> None:
+    """Genre rules in the factors: posts by the brand's (or a competitor's) own accounts
+    are answers, so they are not sentiment nor an opportunity; a news item keeps its
+    sentiment but is never a complaint. Both still count in relevance."""
+    news = {"source": "rss", "kind": "post", "community": "news:example-press.com"}
+    seed(
+        store,
+        [
+            # hackernews: one customer complaint, one happy customer, and own posts
+            Row("h1", at(10), sentiment="negative", complaint=0.9),
+            Row("h2", at(10), sentiment="positive"),
+            Row(
+                "h3",
+                at(11),
+                author="acme_support",
+                brands=(("Acme", "brand"), ("Acme", "own")),
+                kind="question",
+                answers=0,
+                sentiment="positive",
+            ),
+            Row(
+                "h4",
+                at(11),
+                author="globex_team",
+                brands=(("Globex", "brand"), ("Globex", "own")),
+                sentiment="positive",
+                complaint=0.9,
+            ),
+            # a news site: an outage headline scored negative, never a complaint
+            Row("n1", at(10), sentiment="negative", complaint=1.0, **news),
+            Row("n2", at(11), sentiment="neutral", **news),
+            Row("n3", at(12), sentiment="neutral", **news),
+        ],
+    )
+    cfg = scoring_settings(acme.scoring, hotspot_min_mentions=1)
+    hot = {
+        h.community: {f.name: f.value for f in h.factors}
+        for h in community_hotspots(store.engine, acme, "Acme", PERIOD, scoring=cfg)
+    }
+    hn = hot["hackernews"]
+    # relevance h1..h4; NSS over h1, h2 only: (1 - 1) / 2 = 0 (with h3, h4: +50);
+    # opportunity: h1 alone (not h3's own question, not h4's own complaint); presence h3
+    assert (hn["relevance"], hn["nss"], hn["opportunity"], hn["presence"]) == (4.0, 0.0, 1.0, 1.0)
+    press = hot["news:example-press.com"]
+    # n1's negative counts (news is scored), its complaint does not
+    assert (press["relevance"], press["nss"], press["opportunity"]) == (3.0, -100.0, 0.0)

@@ -81,6 +81,36 @@ def test_overview_by_hand(store: Store, acme: Settings) -> None:
     assert [p.total for p in o.sentiment] == [p.count for p in o.volume]
 
 
+OWN = (("Acme", "brand"), ("Acme", "own"))
+
+
+def test_own_posts_count_in_volume_not_in_sentiment(store: Store, acme: Settings) -> None:
+    """The brand's own posts are answers: in the volume and the share of voice, never in
+    the NSS or the sentiment series (DESIGN.md §2, docs/nlp.md "Genre rules")."""
+    seed(
+        store,
+        [
+            Row("c1", at(10), sentiment="negative", score=3),
+            Row("o1", at(10, 14), brands=OWN, author="acme_support", sentiment="positive"),
+            Row("o2", at(11), brands=OWN, author="acme_support", sentiment="positive", score=7),
+            Row("g1", at(11), brands=(("Globex", "brand"),), sentiment="positive"),
+            Row("po", at(8), brands=OWN, author="acme_support", sentiment="positive"),
+        ],
+    )
+    o = brand_overview(store.engine, acme, "Acme", PERIOD)
+    # volume: c1, o1 on 10 Nov, o2 on 11 Nov; SoV 3 / (3 + 1) = 75 %
+    assert [(p.bucket.day, p.count) for p in o.volume] == [(10, 2), (11, 1), (12, 0)]
+    assert (o.total.current, o.total.previous) == (3, 1)
+    assert o.share_of_voice == {"Acme": 75.0, "Globex": 25.0}
+    assert o.engagement[0].engagement == 10  # c1 3 + o2 7: engagement counts own posts too
+    # NSS: c1 alone is organic and polar -> -100 (with o1, o2 it would be -33.3);
+    # before: only the own post po -> no organic polar mention -> None
+    assert o.nss.current == pytest.approx(-100.0)
+    assert o.nss.previous is None
+    split = [(p.bucket.day, p.negative, p.neutral, p.positive, p.unlabelled) for p in o.sentiment]
+    assert split == [(10, 1, 0, 0, 0), (11, 0, 0, 0, 0), (12, 0, 0, 0, 0)]
+
+
 def test_weekly_buckets_and_filters(store: Store, acme: Settings) -> None:
     seed(store, ROWS)
     week = Period(at(9, 0), at(23, 0))  # Mon 9 Nov .. Sun 22 Nov: two ISO weeks

@@ -76,6 +76,46 @@ def test_topics_from_the_store(store: Store, acme: Settings) -> None:
     assert set(battery.examples) == {ids["c0"], ids["c1"], ids["c2"]}
 
 
+def test_topics_leave_out_news_and_own_posts(store: Store, acme: Settings) -> None:
+    """Topics name what the complaint rate counts: never a news item no customer wrote,
+    never a post by the brand's own accounts (docs/nlp.md "Genre rules")."""
+    ids = seed(
+        store,
+        [
+            Row(f"c{i}", at(10 + i % 3), text=t, complaint=0.9, score=i)
+            for i, t in enumerate(COMPLAINTS)
+        ]
+        + [
+            Row(
+                "news",
+                at(11),
+                source="rss",
+                kind="post",
+                community="news:example-press.com",
+                text="acme battery recall: batteries drain and overheat",
+                complaint=1.0,
+                score=500,
+            ),
+            Row(
+                "own",
+                at(11),
+                author="acme_support",
+                brands=(("Acme", "brand"), ("Acme", "own")),
+                text="sorry, the battery drains: a fix ships today",
+                complaint=0.99,
+                score=400,
+            ),
+        ],
+    )
+    cfg = scoring_settings(
+        acme.scoring, topics={"max_topics": 4, "min_topic_size": 3, "top_terms": 2}
+    )
+    topics = complaint_topics(store.engine, acme, "Acme", PERIOD, scoring=cfg, embed=fake_embed)
+    assert [t.size for t in topics] == [3, 3]
+    shown = {i for t in topics for i in t.examples}
+    assert shown == {ids[f"c{i}"] for i in range(6)}
+
+
 def test_no_complaints_no_topics(store: Store, acme: Settings) -> None:
     assert complaint_topics(store.engine, acme, "Acme", PERIOD, embed=fake_embed) == ()
 

@@ -123,6 +123,7 @@ def _query(ctx: Context, complaint_threshold: float) -> queries.MentionQuery:
         complaint_threshold=complaint_threshold,
         communities=tuple(communities),
         model_version=cached.current_model_version(ctx.url),
+        own_communities=tuple(ctx.settings.brand(filters.brand).own_communities),
     )
 
 
