@@ -30,7 +30,7 @@ from sqlalchemy import ColumnElement, and_, not_
 
 from config.scoring import ScoringSettings
 from config.settings import Brand
-from scoring.queries import EDITORIAL_SOURCES, L, editorial_clause, own_clause
+from scoring.queries import EDITORIAL_SOURCES, L, editorial_clause, own_set_clause
 
 __all__ = [
     "EDITORIAL_SOURCES",
@@ -70,7 +70,8 @@ def own_expr(brand: str | Sequence[str], mention_id: Any = None) -> ColumnElemen
     """SQL: the mention (``M``, or ``mention_id``) was written by one of the own accounts of
     ``brand`` (or of any of several brands, e.g. a brand and its competitors).
 
-    One probe of the ``matches`` primary key per mention, so it can sit in a SELECT or a
-    GROUP BY where the organic scope (a WHERE) would drop rows other figures still count.
+    A set the database builds once per statement, so it can sit in a SELECT or a GROUP BY
+    (where the organic scope, a WHERE, would drop rows other figures still count) as often
+    as a query needs it, at no cost per row.
     """
-    return own_clause([brand] if isinstance(brand, str) else brand, mention_id)
+    return own_set_clause([brand] if isinstance(brand, str) else brand, mention_id)

@@ -56,6 +56,7 @@ __all__ = [
     "engagement_expr",
     "language_expr",
     "own_clause",
+    "own_set_clause",
     "resolve_model_version",
     "selection_scope",
 ]
@@ -147,16 +148,37 @@ def editorial_clause(own_communities: Sequence[str]) -> ColumnElement[bool]:
     return and_(editorial, not_(func.lower(func.coalesce(M.c.community, "")).in_(own)))
 
 
-def own_clause(brands: Sequence[str], mention_id: Any = None) -> ColumnElement[bool]:
-    """SQL: the mention (``M``, or ``mention_id``) was written by one of the own accounts of
-    one of ``brands``: one probe of the ``matches`` primary key per mention."""
+def _own_matches(brands: Sequence[str]) -> tuple[FromClause, ColumnElement[bool]] | None:
     names = sorted({b for b in brands if b})
     if not names:
-        return false()
+        return None
     own = X.alias("own_author")
-    target = M.c.id if mention_id is None else mention_id
     which = own.c.brand == names[0] if len(names) == 1 else own.c.brand.in_(names)
-    return exists().where(own.c.mention_id == target, which, own.c.role == "own")
+    return own, and_(which, own.c.role == "own")
+
+
+def own_clause(brands: Sequence[str], mention_id: Any = None) -> ColumnElement[bool]:
+    """SQL: the mention (``M``, or ``mention_id``) was written by one of the own accounts of
+    one of ``brands``: one probe of the ``matches`` primary key per mention, for the few
+    rows of a list or a reply lookup."""
+    found = _own_matches(brands)
+    if found is None:
+        return false()
+    own, where = found
+    target = M.c.id if mention_id is None else mention_id
+    return exists().where(own.c.mention_id == target, where)
+
+
+def own_set_clause(brands: Sequence[str], mention_id: Any = None) -> ColumnElement[bool]:
+    """:func:`own_clause` as a set the database builds once per statement (an uncorrelated
+    ``IN``: PostgreSQL hashes it, SQLite materialises it), for aggregations over many rows
+    that may name it several times: no probe per row."""
+    found = _own_matches(brands)
+    if found is None:
+        return false()
+    own, where = found
+    target = M.c.id if mention_id is None else mention_id
+    return target.in_(select(own.c.mention_id).where(where))
 
 
 def language_expr(labels: FromClause = L) -> ColumnElement[Any]:
