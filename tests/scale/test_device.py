@@ -9,7 +9,7 @@ import pytest
 import torch
 
 from nlp.classify import ThreeHeadClassifier
-from nlp.labeller import _OnDevice, on_device
+from nlp.labeller import GPU_BATCH_SIZE, _moved, _OnDevice, on_device
 
 
 def test_cpu_leaves_the_classifier_alone(tiny_model_dir: Path) -> None:
@@ -28,6 +28,20 @@ def test_cuda_without_a_gpu_is_refused_in_words(
         on_device(classifier, "cuda")
     with pytest.raises(ValueError, match="unknown device"):
         on_device(classifier, "tpu")
+
+
+def test_labels_made_on_a_gpu_carry_its_device_and_precision(tiny_model_dir: Path) -> None:
+    """GPU kernels give other last bits than the CPU's: their labels are another version,
+    so a store never mixes them with the CPU's (``grapevine label`` relabels once)."""
+    classifier = ThreeHeadClassifier(tiny_model_dir, quantised=False)
+    cpu_version = classifier.version
+    moved = _moved(classifier, torch.device("cpu"), torch.bfloat16)
+    assert moved.version == f"{cpu_version}-cpu-bf16"
+    half = _moved(
+        ThreeHeadClassifier(tiny_model_dir, quantised=False), torch.device("cpu"), torch.float16
+    )
+    assert half.version == f"{cpu_version}-cpu-fp16"
+    assert moved.batch_size >= GPU_BATCH_SIZE
 
 
 def test_the_device_wrapper_gives_the_same_labels(tiny_model_dir: Path) -> None:
