@@ -301,7 +301,7 @@ def train_command(
     database_url: DatabaseOption = None,
     device: Annotated[
         str,
-        typer.Option(help="cpu (rebuilds recipe r2), or cuda (the shipped recipe, r3)."),
+        typer.Option(help="cpu, or cuda where torch sees a GPU (the same recipe, r2)."),
     ] = "cpu",
 ) -> None:
     """Fine-tune the shipped model on the shared data (fixed seed) and print validation."""
