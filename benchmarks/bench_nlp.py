@@ -3,18 +3,22 @@
     python benchmarks/bench_nlp.py [--data ../shared/data] [--n 1024] [--threads 2]
                                    [--rounds 5] [--batch 32]
 
-Both run in this process on the same texts (XLM-T validation posts, all 8 languages, plus
-complaint tweets): Grapevine's ``ThreeHeadClassifier`` (bf16 encoder layers, texts padded to a
-multiple of 8 tokens, three heads and language identification) and
-``pipeline("text-classification")`` over the same multilingual-e5-small encoder as a plain
-fp32 ``BertForSequenceClassification`` (one head, unsorted batches, max_length 128).
+All run in this process on the same texts (XLM-T validation posts, all 8 languages, plus
+complaint tweets): Grapevine's ``ThreeHeadClassifier`` (bf16 encoder layers run packed:
+token-wise parts on the real tokens only, attention per width padded to a multiple of 8
+tokens; three heads and language identification), the same classifier on its padded path
+(``packed=False``: batches of one padded width, what shipped before the packed path; same
+bits) and ``pipeline("text-classification")`` over the same multilingual-e5-small encoder
+as a plain fp32 ``BertForSequenceClassification`` (one head, unsorted batches, max_length
+128).
 
-The two alternate, one pass each per round, so a change in the machine's load hits both;
-the figure to read is the median of the per-round ratios (a shared CPU moves absolute
+They alternate, one pass each per round, so a change in the machine's load hits all of
+them; the figure to read is the median of the per-round ratios (a shared CPU moves absolute
 rates by 2x, see docs/nlp.md). Peak RSS is measured once per model, while only that model
 is loaded: the kernel's high-water mark is reset (``clear_refs`` 5) before and read from
 ``/proc/self/status`` after. Last, the batch-invariance check: the texts again in shuffled
-order at another batch size, with the number of labels or probabilities that changed.
+order at another batch size, with the number of labels or probabilities that changed, and
+the padded path's results against the packed path's.
 """
 
 from __future__ import annotations
@@ -134,38 +138,55 @@ def main() -> None:
     ours = ThreeHeadClassifier(args.weights, batch_size=args.batch)
     ours.classify(texts)  # warm-up: lingua loads each language model lazily
     peak_ours = rss_mib("VmHWM")
+
+    def padded(batch_texts: Sequence[str]) -> object:
+        ours.packed = False
+        try:
+            return ours.classify(batch_texts)
+        finally:
+            ours.packed = True
+
     with tempfile.TemporaryDirectory() as tmp:
         reset_peak()
         baseline = baseline_pipeline(Path(tmp), args.batch)
         baseline(texts[:64])
         peak_baseline = rss_mib("VmHWM")
-        rounds: list[tuple[float, float]] = []
+        rounds: list[tuple[float, float, float]] = []
         for n in range(args.rounds):
             a = rate(ours.classify, texts)
+            p = rate(padded, texts)
             b = rate(baseline, texts)
-            rounds.append((a, b))
+            rounds.append((a, p, b))
             print(
-                f"round {n + 1}: grapevine {a:6.1f}/s   pipeline {b:6.1f}/s   ratio {a / b:5.2f}x"
+                f"round {n + 1}: grapevine {a:6.1f}/s   padded path {p:6.1f}/s   "
+                f"pipeline {b:6.1f}/s   ratio {a / b:5.2f}x (padded {p / b:5.2f}x)",
+                flush=True,
             )
         del baseline
-    ratios = [a / b for a, b in rounds]
     print()
     print(f"load average during the run: {load:.1f} -> {os.getloadavg()[0]:.1f}")
-    print("| model | batch | mentions/s (median of rounds) | best round | peak RSS MiB |")
-    print("| --- | --- | --- | --- | --- |")
     print(
-        f"| grapevine: 3 heads + language id, bf16 encoder | {args.batch} | "
-        f"{statistics.median(a for a, _ in rounds):.1f} | {max(a for a, _ in rounds):.1f} "
-        f"| {peak_ours:.0f} |"
+        "| model | batch | mentions/s (median of rounds) | best round | peak RSS MiB "
+        "| vs pipeline (median of per-round ratios) |"
     )
-    print(
-        f"| pipeline: 1 head, fp32 | {args.batch} | "
-        f"{statistics.median(b for _, b in rounds):.1f} | {max(b for _, b in rounds):.1f} "
-        f"| {peak_baseline:.0f} |"
+    print("| --- | --- | --- | --- | --- | --- |")
+    names = (
+        "grapevine: 3 heads + language id, bf16 encoder, packed",
+        "grapevine, padded path (packed=False, as before)",
+        "pipeline: 1 head, fp32",
     )
+    peaks = (f"{peak_ours:.0f}", "same model", f"{peak_baseline:.0f}")
+    for k, (name, peak) in enumerate(zip(names, peaks, strict=True)):
+        ratios = [r[k] / r[2] for r in rounds]
+        print(
+            f"| {name} | {args.batch} | {statistics.median(r[k] for r in rounds):.1f} "
+            f"| {max(r[k] for r in rounds):.1f} | {peak} | {statistics.median(ratios):.2f}x "
+            f"({min(ratios):.2f}-{max(ratios):.2f}) |"
+        )
+    gain = [r[0] / r[1] for r in rounds]
     print(
-        f"speed vs pipeline, median of per-round ratios: {statistics.median(ratios):.2f}x "
-        f"(range {min(ratios):.2f}-{max(ratios):.2f})"
+        f"packed vs padded path, median of per-round ratios: {statistics.median(gain):.2f}x "
+        f"(range {min(gain):.2f}-{max(gain):.2f})"
     )
 
     def run_at(batch: int) -> Callable[[Sequence[str]], list[object]]:
@@ -175,8 +196,14 @@ def main() -> None:
 
         return run
 
-    changed = invariance(run_at(args.batch)(texts), run_at(7), texts)
+    reference = run_at(args.batch)(texts)
+    changed = invariance(reference, run_at(7), texts)
     print(f"batch invariance: {changed} results changed (shuffled and halved, batch 7 vs 32)")
+    ours.packed = False
+    before = run_at(args.batch)(texts)
+    ours.packed = True
+    moved = sum(a != b for a, b in zip(before, reference, strict=True))
+    print(f"padded path vs packed path: {moved} results differ")
 
 
 if __name__ == "__main__":

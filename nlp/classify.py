@@ -1,10 +1,11 @@
 """Batched inference: ``classify(texts) -> list[Labels]``, the only way texts get labelled.
 
 Texts are cut to a bounded number of characters (a huge post cannot stall the tokenizer),
-tokenised, grouped by their length padded up to a multiple of ``WIDTH_STEP`` tokens, and
+tokenised, ordered by their length padded up to a multiple of ``WIDTH_STEP`` tokens, and
 run through the model under ``torch.inference_mode()``; the results go back in input order.
 The shipped model's encoder layers are converted to bfloat16 in place on load
-(``nlp.model.quantise``).
+(``nlp.model.quantise``) and run packed (``ThreeHeadModel.packed_logits``): the token-wise
+parts of the layers on the real tokens only, attention per padded width.
 
 Batch invariance: a text's labels and probabilities are a function of its text and the
 model version only, bit for bit, whatever the order, the batch size and the other texts in
@@ -32,7 +33,7 @@ import torch
 from config.nlp import DEFAULT_LANGUAGES
 from nlp.labels import Labels
 from nlp.language import LanguageIdentifier
-from nlp.model import QUANTISATION, ModelMeta, load_model, quantise
+from nlp.model import QUANTISATION, HeadLogits, ModelMeta, ThreeHeadModel, load_model, quantise
 
 CHARS_PER_TOKEN_BOUND = 32  # no tokenizer piece is longer; cut before tokenising
 WIDTH_STEP = 8  # texts are padded to a multiple of 8 tokens, whatever their neighbours
@@ -79,6 +80,15 @@ def batches(lengths: Sequence[int], batch_size: int) -> list[tuple[int, list[int
     ]
 
 
+def packed_batches(lengths: Sequence[int], batch_size: int) -> list[list[int]]:
+    """Row indices per batch for packed inference (``ThreeHeadModel.packed_logits``): texts
+    ordered by :func:`padded_width` (then input order), ``batch_size`` per batch, widths
+    mixed within a batch, so only the last batch of a call is short (which changes no
+    result: the width a text is padded to is still its own)."""
+    order = sorted(range(len(lengths)), key=lambda i: (padded_width(lengths[i]), i))
+    return [order[start : start + batch_size] for start in range(0, len(order), batch_size)]
+
+
 class Classifier(Protocol):
     name: str
     version: str
@@ -97,44 +107,54 @@ class ThreeHeadClassifier:
         max_length: int | None = None,
         quantised: bool = True,
         languages: LanguageIdentifier | None = None,
+        packed: bool = True,
     ) -> None:
+        """``packed=False`` runs the bf16 model on padded batches of one width each, as
+        before the packed path (the same bits, slower; the benchmark compares both)."""
         model, tokenizer, meta = load_model(directory)
         self.model = quantise(model) if quantised else model
         self.tokenizer = tokenizer
         self.meta: ModelMeta = meta
         self.name = meta.name
         # The inference precision changes labels, so it is part of the version on every
-        # label row: labels of the old dynamic-int8 inference are never mixed with these.
-        self.version = f"{meta.version}-{QUANTISATION}" if quantised else meta.version
+        # label row: labels of the old dynamic-int8 inference (the bare version) are never
+        # mixed with these, nor fp32 labels (``quantise = false``) with bf16 ones.
+        self.version = f"{meta.version}-{QUANTISATION if quantised else 'fp32'}"
         self.batch_size = batch_size
         self.max_length = max_length or meta.max_length
         self.languages = languages or LanguageIdentifier()
+        self.packed = packed
 
     def scores(self, texts: Sequence[str]) -> list[tuple[list[float], float, list[float]]]:
         """Per text: sentiment probabilities, complaint probability, quality probabilities."""
-        cut = self.max_length * CHARS_PER_TOKEN_BOUND
-        prepared = [self.tokenizer.normalise(self.meta.prefix + clean_text(t)[:cut]) for t in texts]
-        self.tokenizer.tokenizer.enable_truncation(self.max_length)
-        encodings = self.tokenizer.tokenizer.encode_batch(prepared)
+        encodings = self._encode(texts)
         out: list[Any] = [None] * len(texts)
+        lengths = [len(e.ids) for e in encodings]
         with torch.inference_mode():
-            for width, rows in batches([len(e.ids) for e in encodings], self.batch_size):
+            if self.packed and isinstance(self.model, ThreeHeadModel) and self.model.packable():
+                for rows in packed_batches(lengths, self.batch_size):
+                    ids = torch.tensor([t for i in rows for t in encodings[i].ids])
+                    widths = [padded_width(lengths[i]) for i in rows]
+                    logits = self.model.packed_logits(ids, [lengths[i] for i in rows], widths)
+                    _probabilities(logits, rows, out)
+                return out
+            # fp32 (``quantised=False``), a model wrapped for another device, or
+            # ``packed=False``: padded batches of one width each, the model's own forward
+            for width, rows in batches(lengths, self.batch_size):
                 ids = torch.full((len(rows), width), 1, dtype=torch.long)
                 mask = torch.zeros((len(rows), width), dtype=torch.long)
                 for r, i in enumerate(rows):
-                    n = len(encodings[i].ids)
-                    ids[r, :n] = torch.tensor(encodings[i].ids, dtype=torch.long)
-                    mask[r, :n] = 1
-                logits = self.model(ids, mask)
-                # Probabilities in Python, one row at a time: torch's vectorised exp and
-                # its scalar tail loop differ in the last bit, and which one a row gets
-                # depends on its place in the batch.
-                sentiment = logits.sentiment.float().tolist()
-                complaint = logits.complaint.float().tolist()
-                quality = logits.quality.float().tolist()
-                for r, i in enumerate(rows):
-                    out[i] = (softmax(sentiment[r]), sigmoid(complaint[r]), softmax(quality[r]))
+                    ids[r, : lengths[i]] = torch.tensor(encodings[i].ids, dtype=torch.long)
+                    mask[r, : lengths[i]] = 1
+                _probabilities(self.model(ids, mask), rows, out)
         return out
+
+    def _encode(self, texts: Sequence[str]) -> list[Any]:
+        """The tokenizer's encodings: cut, ``meta.prefix`` + normalised text, truncated."""
+        cut = self.max_length * CHARS_PER_TOKEN_BOUND
+        prepared = [self.tokenizer.normalise(self.meta.prefix + clean_text(t)[:cut]) for t in texts]
+        self.tokenizer.tokenizer.enable_truncation(self.max_length)
+        return list(self.tokenizer.tokenizer.encode_batch(prepared))
 
     def classify(self, texts: Sequence[str]) -> list[Labels]:
         if not texts:
@@ -144,6 +164,17 @@ class ThreeHeadClassifier:
             _labels(self.meta, s, c, q, lang)
             for (s, c, q), lang in zip(self.scores(texts), languages, strict=True)
         ]
+
+
+def _probabilities(logits: HeadLogits, rows: Sequence[int], out: list[Any]) -> None:
+    """Each row's probabilities into ``out[row]``, computed in Python one row at a time:
+    torch's vectorised exp and its scalar tail loop differ in the last bit, and which one
+    a row gets depends on its place in the batch."""
+    sentiment = logits.sentiment.float().tolist()
+    complaint = logits.complaint.float().tolist()
+    quality = logits.quality.float().tolist()
+    for r, i in enumerate(rows):
+        out[i] = (softmax(sentiment[r]), sigmoid(complaint[r]), softmax(quality[r]))
 
 
 def _labels(

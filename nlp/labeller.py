@@ -78,7 +78,8 @@ def _moved(classifier: Classifier, target: torch.device, dtype: torch.dtype) -> 
         if isinstance(model, torch.nn.Module):
             part.model = _OnDevice(model, target, dtype)  # type: ignore[union-attr]
             part.batch_size = max(int(getattr(part, "batch_size", 0)), GPU_BATCH_SIZE)  # type: ignore[union-attr]
-    classifier.version = f"{classifier.version}{suffix}"[:100]  # the column's width
+    # the device's precision replaces the CPU's fp32 in the version (column width 100)
+    classifier.version = f"{classifier.version.removesuffix('-fp32')}{suffix}"[:100]
     return classifier
 
 

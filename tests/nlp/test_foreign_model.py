@@ -60,4 +60,4 @@ def test_foreign_sentiment_replaces_only_the_sentiment(
         assert b.sentiment_scores["negative"] == pytest.approx(probs[0], abs=1e-5)
         assert b.sentiment == ("negative" if probs[0] > probs[1] else "positive")
     assert foreign.name.endswith("+tiny-test")
-    assert foreign.version.endswith("+t1-dtest")
+    assert foreign.version.endswith("+t1-dtest-fp32")

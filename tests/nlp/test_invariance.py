@@ -3,8 +3,9 @@
 The same texts are classified in several orders, batch sizes and with different
 neighbours; every label and every probability must be identical, bit for bit (the store
 keeps the probabilities as floats, so "rounded as stored" is exact equality). The tiny
-random model runs the same per-row int8 path as the shipped one; the shipped model is
-checked too (slow: it loads the real encoder).
+random model runs the same bf16 packed path as the shipped one; the shipped model is
+checked too (slow: it loads the real encoder). The packed path (token-wise parts on the
+real tokens only) must give the same bits as the padded forward it replaced.
 """
 
 from __future__ import annotations
@@ -12,13 +13,21 @@ from __future__ import annotations
 import random
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 import pytest
 import torch
 
-from nlp.classify import WIDTH_STEP, ThreeHeadClassifier, batches, padded_width
+from nlp.classify import (
+    WIDTH_STEP,
+    ThreeHeadClassifier,
+    batches,
+    packed_batches,
+    padded_width,
+)
 from nlp.labels import Labels
 from nlp.language import LanguageIdentifier
+from nlp.model import HeadLogits, ThreeHeadModel, _PackedBatch
 
 SENTENCES = [
     "great",
@@ -95,7 +104,108 @@ def test_padded_width_depends_on_the_text_alone() -> None:
             assert all(padded_width(lengths[i]) == width for i in rows)
 
 
-def test_tiny_int8_model_is_batch_invariant(
+def test_packed_batches_are_full_and_ordered_by_width() -> None:
+    lengths = [3, 30, 9, 12, 8, 31, 2, 17, 16, 1]
+    for size in (1, 3, 4, 100):
+        got = packed_batches(lengths, size)
+        assert sorted(i for rows in got for i in rows) == list(range(len(lengths)))
+        assert all(len(rows) == size for rows in got[:-1])  # only the last one is short
+        order = [i for rows in got for i in rows]
+        keys = [(padded_width(lengths[i]), i) for i in order]
+        assert keys == sorted(keys)  # one width's texts adjacent, as packed_logits needs
+    assert packed_batches([], 32) == []
+
+
+def test_packed_batch_layout() -> None:
+    batch = _PackedBatch.build([2, 3, 9], [8, 8, 16])
+    assert batch.positions.tolist() == [0, 1, 0, 1, 2, *range(9)]
+    assert batch.slots.tolist() == [0, 1, 8, 9, 10, *range(16, 25)]
+    # padded rows hold the text's last token
+    assert batch.padded.tolist()[:16] == [0, 1, 1, 1, 1, 1, 1, 1, 2, 3, 4, 4, 4, 4, 4, 4]
+    assert [(g.start, g.texts, g.width) for g in batch.groups] == [(0, 2, 8), (16, 1, 16)]
+    assert batch.groups[0].keys[:, 0, 0].isinf().sum(1).tolist() == [6, 5]
+    with pytest.raises(ValueError, match="adjacent"):
+        _PackedBatch.build([2, 9, 3], [8, 16, 8])
+    with pytest.raises(ValueError, match="tokens"):
+        _PackedBatch.build([9], [8])
+
+
+def _padded_and_packed(
+    model: ThreeHeadModel, token_ids: list[list[int]]
+) -> tuple[HeadLogits, HeadLogits]:
+    """The same texts through ``forward`` (one padded batch per width, as before) and
+    ``packed_logits`` (one packed batch of mixed widths), rows in the same order."""
+    widths = [padded_width(len(t)) for t in token_ids]
+    parts: list[HeadLogits] = []
+    for width in sorted(set(widths)):
+        rows = [t for t, w in zip(token_ids, widths, strict=True) if w == width]
+        ids = torch.ones((len(rows), width), dtype=torch.long)
+        mask = torch.zeros((len(rows), width), dtype=torch.long)
+        for r, t in enumerate(rows):
+            ids[r, : len(t)] = torch.tensor(t)
+            mask[r, : len(t)] = 1
+        parts.append(model(ids, mask))
+    padded = HeadLogits(
+        *(torch.cat([getattr(p, f) for p in parts]) for f in HeadLogits.__annotations__)
+    )
+    order = sorted(range(len(token_ids)), key=lambda i: widths[i])
+    packed = model.packed_logits(
+        torch.tensor([x for i in order for x in token_ids[i]]),
+        [len(token_ids[i]) for i in order],
+        [widths[i] for i in order],
+    )
+    return padded, packed
+
+
+def test_packed_logits_are_the_padded_forward_bit_for_bit(
+    tiny_model_dir: Path, languages: LanguageIdentifier
+) -> None:
+    classifier = ThreeHeadClassifier(tiny_model_dir, quantised=True, languages=languages)
+    model = classifier.model
+    assert model.packable()
+    rng = random.Random(7)
+    token_ids = [[0, *(rng.randrange(4, 40) for _ in range(n)), 2] for n in (0, 5, 6, 7, 9, 3, 6)]
+    with torch.inference_mode():
+        padded, packed = _padded_and_packed(model, sorted(token_ids, key=len))
+    for field in ("sentiment", "complaint", "quality"):
+        assert torch.equal(getattr(padded, field), getattr(packed, field)), field
+    # and through the classifier: the padded path (packed=False) gives the same results
+    texts = corpus()
+    packed_labels = classifier.classify(texts)
+    classifier.packed = False
+    assert classifier.classify(texts) == packed_labels
+
+
+def test_packed_weights_follow_the_model(
+    tiny_model_dir: Path, languages: LanguageIdentifier
+) -> None:
+    """The prepacked copies are rebuilt when a weight changes, never served stale."""
+    model = ThreeHeadClassifier(tiny_model_dir, quantised=True, languages=languages).model
+    token_ids = [[0, 5, 6, 7, 2], [0, 9, 2]]
+    with torch.inference_mode():
+        _, before = _padded_and_packed(model, token_ids)
+    with torch.no_grad():
+        layer: Any = model.encoder.encoder.layer[0]
+        layer.intermediate.dense.weight.mul_(3)
+    with torch.inference_mode():
+        padded, after = _padded_and_packed(model, token_ids)
+    assert not torch.equal(before.sentiment, after.sentiment)
+    assert torch.equal(padded.sentiment, after.sentiment)
+
+
+def test_only_the_bf16_eval_model_packs(
+    tiny_model_dir: Path, languages: LanguageIdentifier
+) -> None:
+    fp32 = ThreeHeadClassifier(tiny_model_dir, quantised=False, languages=languages)
+    assert not fp32.model.packable()
+    with pytest.raises(ValueError, match="bf16"):
+        fp32.model.packed_logits(torch.tensor([0, 2]), [2], [8])
+    bf16 = ThreeHeadClassifier(tiny_model_dir, quantised=True, languages=languages).model
+    assert bf16.packable()
+    assert not bf16.train().packable()
+
+
+def test_tiny_bf16_model_is_batch_invariant(
     tiny_model_dir: Path, languages: LanguageIdentifier
 ) -> None:
     classifier = ThreeHeadClassifier(tiny_model_dir, quantised=True, languages=languages)
@@ -112,6 +222,10 @@ def test_shipped_model_is_batch_invariant() -> None:
     threads = torch.get_num_threads()
     classifier.batch_size = 32
     reference = classifier.classify(corpus())
+    # the packed path gives the bits of the padded path it replaced
+    classifier.packed = False
+    assert classifier.classify(corpus()) == reference
+    classifier.packed = True
     try:
         torch.set_num_threads(1)
         assert classifier.classify(corpus()) == reference

@@ -41,7 +41,7 @@ def test_labels_every_pending_mention_once(
     assert deleted_id not in {row["mention_id"] for row in rows}
     for row in rows:
         assert row["model"] == "tiny-test"
-        assert row["model_version"] == "t1-dtest"
+        assert row["model_version"] == "t1-dtest-fp32"
         assert row["labelled_at"] == NOW
         total = row["sentiment_negative"] + row["sentiment_neutral"] + row["sentiment_positive"]
         assert abs(total - 1) < 1e-5
@@ -72,10 +72,10 @@ def test_a_new_model_version_relabels(store: Store, tiny_classifier: ThreeHeadCl
     try:
         assert label_pending(store, tiny_classifier) == 2
     finally:
-        tiny_classifier.version = "t1-dtest"
+        tiny_classifier.version = "t1-dtest-fp32"
     with store.engine.connect() as conn:
         versions = sorted(r[0] for r in conn.execute(select(labels.c.model_version)))
-    assert versions == ["t1-dtest", "t1-dtest", "t2-dother", "t2-dother"]
+    assert versions == ["t1-dtest-fp32", "t1-dtest-fp32", "t2-dother", "t2-dother"]
 
 
 def test_mention_text_joins_title_and_body() -> None:
