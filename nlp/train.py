@@ -421,6 +421,19 @@ def _brief(figures: dict[str, object]) -> dict[str, object]:
     return {short: figures[key] for key, short in _BRIEF.items() if key in figures}
 
 
+def _token_batch(
+    ids: list[list[int]], lengths: list[int], rows: list[int]
+) -> tuple[torch.Tensor, torch.Tensor]:
+    """Token ids of ``rows`` padded (with 1, the pad id) to the longest, and their mask."""
+    width = max(lengths[i] for i in rows)
+    batch = torch.full((len(rows), width), 1, dtype=torch.long)
+    mask = torch.zeros((len(rows), width), dtype=torch.long)
+    for r, i in enumerate(rows):
+        batch[r, : lengths[i]] = torch.tensor(ids[i])
+        mask[r, : lengths[i]] = 1
+    return batch, mask
+
+
 def _cache_bottom(
     model: ThreeHeadModel,
     ids: list[list[int]],
@@ -435,12 +448,7 @@ def _cache_bottom(
     with torch.inference_mode():
         for n, start in enumerate(range(0, len(order), 64)):
             rows = order[start : start + 64]
-            width = max(lengths[i] for i in rows)
-            batch = torch.full((len(rows), width), 1, dtype=torch.long)
-            mask = torch.zeros((len(rows), width), dtype=torch.long)
-            for r, i in enumerate(rows):
-                batch[r, : lengths[i]] = torch.tensor(ids[i])
-                mask[r, : lengths[i]] = 1
+            batch, mask = _token_batch(ids, lengths, rows)
             hidden = frozen.bottom(batch, mask, first_tuned)
             for r, i in enumerate(rows):
                 cache[i] = hidden[r, : lengths[i]].to(torch.float16).clone()
@@ -468,12 +476,8 @@ def _cache_bottom_padded(
     with torch.inference_mode():
         for start in range(0, len(order), 512):
             rows = order[start : start + 512]
-            w = max(lengths[i] for i in rows)
-            batch = torch.full((len(rows), w), 1, dtype=torch.long)
-            mask = torch.zeros((len(rows), w), dtype=torch.long)
-            for r, i in enumerate(rows):
-                batch[r, : lengths[i]] = torch.tensor(ids[i])
-                mask[r, : lengths[i]] = 1
+            batch, mask = _token_batch(ids, lengths, rows)
+            w = batch.shape[1]
             hidden = frozen.bottom(batch.to(dev), mask.to(dev), first_tuned)
             hidden = hidden * mask.to(dev).unsqueeze(-1)
             cache[torch.tensor(rows, device=dev), :w] = hidden.to(torch.bfloat16)

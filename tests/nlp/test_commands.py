@@ -15,6 +15,7 @@ from grapevine.labelling.area import InputLine, classify_stream, parse_line
 from grapevine.labelling.area import add_commands as register
 from nlp.classify import ThreeHeadClassifier
 from nlp.labels import QUALITIES, SENTIMENTS, Labels
+from tests.nlp.test_genre_rules import SPAM
 
 KEYS = {"id", "sentiment", "sentiment_scores", "complaint", "quality", "quality_score", "language"}
 
@@ -83,17 +84,6 @@ def test_parse_line_reads_a_mentions_kind_and_title() -> None:
     assert parse_line(b'{"id": 8, "text": "x", "kind": null, "title": null}') == InputLine(8, "x")
     assert not InputLine(8, "Why?").as_mention
     assert InputLine(8, "x", title="T").as_mention
-
-
-SPAM = Labels(
-    sentiment="neutral",
-    sentiment_scores={"negative": 0.1, "neutral": 0.8, "positive": 0.1},
-    complaint=0.05,
-    quality="spam",
-    quality_score=0.6,
-    language="en",
-    quality_scores={"constructive": 0.05, "ordinary": 0.25, "low_effort": 0.05, "spam": 0.6},
-)
 
 
 class AlwaysSpam:
