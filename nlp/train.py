@@ -23,7 +23,7 @@ import math
 import random
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -612,7 +612,3 @@ def format_figures(figures: dict[str, object]) -> list[str]:
     return [
         f"  {key}: {value}" for key, value in figures.items() if key not in ("recipe", "history")
     ]
-
-
-def quick_recipe(recipe: Recipe, **changes: object) -> Recipe:
-    return replace(recipe, **changes)  # type: ignore[arg-type]

@@ -26,11 +26,11 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, not_
+from sqlalchemy import ColumnElement
 
 from config.scoring import ScoringSettings
 from config.settings import Brand
-from scoring.queries import EDITORIAL_SOURCES, L, editorial_clause, own_set_clause
+from scoring.queries import EDITORIAL_SOURCES, complaint_clause, editorial_clause, own_set_clause
 
 __all__ = [
     "EDITORIAL_SOURCES",
@@ -63,7 +63,7 @@ def complaint_expr(cfg: ScoringSettings, brand: Brand) -> ColumnElement[bool]:
     probability is at or above ``[scoring] complaint_threshold`` and it is not editorial.
     (Own-account mentions are left out by the organic scope of the complaint queries, or
     by :func:`own_expr` where a query keeps them for other figures.)"""
-    return and_(L.c.complaint >= cfg.complaint_threshold, not_(editorial_expr(brand)))
+    return complaint_clause(cfg.complaint_threshold, brand.own_communities)
 
 
 def own_expr(brand: str | Sequence[str], mention_id: Any = None) -> ColumnElement[bool]:

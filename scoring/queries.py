@@ -50,6 +50,7 @@ __all__ = [
     "ComplaintFilter",
     "as_date",
     "brand_query",
+    "complaint_clause",
     "connect",
     "day_bucket",
     "editorial_clause",
@@ -155,6 +156,13 @@ def _own_matches(brands: Sequence[str]) -> tuple[FromClause, ColumnElement[bool]
     own = X.alias("own_author")
     which = own.c.brand == names[0] if len(names) == 1 else own.c.brand.in_(names)
     return own, and_(which, own.c.role == "own")
+
+
+def complaint_clause(threshold: float, own_communities: Sequence[str]) -> ColumnElement[bool]:
+    """SQL: the labelled mention (``L``) is a complaint by the news rule — a complaint
+    probability at or above ``threshold`` on anything but an editorial item no customer
+    wrote. (Own-account posts: :func:`own_clause`, or the organic scope.)"""
+    return and_(L.c.complaint >= threshold, not_(editorial_clause(own_communities)))
 
 
 def own_clause(brands: Sequence[str], mention_id: Any = None) -> ColumnElement[bool]:
@@ -322,10 +330,10 @@ class BrandScope:
         if f.qualities:
             clauses.append(L.c.quality.in_(f.qualities))
         if f.complaint != "any":
+            assert self.complaint_threshold is not None  # checked in __init__
             complaint = and_(
-                L.c.complaint >= self.complaint_threshold,
+                complaint_clause(self.complaint_threshold, self.own_communities),
                 not_(own_clause(self.brands)),
-                not_(editorial_clause(self.own_communities)),
             )
             if f.complaint == "complaints":
                 clauses.append(complaint)
