@@ -43,7 +43,7 @@ from typing import Any
 
 from sqlalchemy import Connection, Table, insert
 
-from storage import open_store, schema
+from storage import daycache, open_store, schema
 
 __all__ = ["END", "MODEL_VERSION", "SYNTHETIC_CONFIG", "generate_store", "synthetic_settings"]
 
@@ -307,6 +307,7 @@ def generate_store(url: str, n: int, seed: int = 7) -> None:
                 write(conn, schema.mentions, mentions)
                 write(conn, schema.matches, matches)
                 write(conn, schema.labels, labels)
+                daycache.touch_days(conn, {daycache.day_of(m["created_at"]) for m in mentions})
         if conn.dialect.name == "postgresql":  # ids were given: move the sequences past them
             with conn.begin():
                 for table in ("mentions", "labels"):

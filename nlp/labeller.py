@@ -27,6 +27,7 @@ from sqlalchemy import and_, select
 
 from nlp.classify import Classifier
 from nlp.labels import apply_genre_rules
+from storage import daycache
 from storage.schema import labels, mentions
 from storage.store import Store, upsert_statement
 
@@ -115,6 +116,7 @@ def label_pending(
                 mentions.c.title,
                 mentions.c.text,
                 mentions.c.language,
+                mentions.c.created_at,
             )
             .where(mentions.c.id > last_id, mentions.c.deleted.is_(False))
             .where(
@@ -169,6 +171,7 @@ def label_pending(
                 index_elements=[labels.c.mention_id, labels.c.model_version]
             )
             labelled = len(conn.execute(stmt.returning(labels.c.mention_id), values).all())
+            daycache.touch_days(conn, {daycache.day_of(r.created_at) for r in rows})
             conn.commit()  # the labels, and the end of the claim
         done += len(rows)
         labelled_total += labelled

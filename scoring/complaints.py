@@ -11,6 +11,7 @@ under it, an answer in its thread, a developer reply to a review.
 from __future__ import annotations
 
 import dataclasses
+import heapq
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from datetime import date, datetime
@@ -32,9 +33,11 @@ from sqlalchemy import (
 from config.scoring import ScoringSettings
 from config.settings import Brand, Settings
 from scoring import metrics
+from scoring.daily import per_day
 from scoring.genre import complaint_expr
 from scoring.overview import Granularity, bucket_days
 from scoring.queries import (
+    BrandQuery,
     BrandScope,
     L,
     M,
@@ -183,37 +186,51 @@ def replied_expr(brand: str) -> ColumnElement[bool]:
 
 
 def complaint_rows(
-    conn: Connection, scope: BrandScope, brand: Brand, cfg: ScoringSettings
+    conn: Connection,
+    scope: BrandScope,
+    brand: Brand,
+    cfg: ScoringSettings,
+    key: str | None = None,
 ) -> list[ComplaintRow]:
-    """Every complaint in ``scope`` (organic brand mentions labelled as complaints)."""
-    stmt = scope.select(
-        M.c.id,
-        M.c.source,
-        M.c.external_id,
-        M.c.community,
-        M.c.author,
-        M.c.created_at,
-        M.c.parent_id,
-        engagement_expr(cfg).label("engagement"),
-        L.c.complaint,
-        _addressed_expr(brand).label("addressed"),
-        replies_to_own_expr(brand.name).label("replies_to_own"),
-    ).where(complaint_expr(cfg, brand))  # genre rule: news is never a complaint
+    """Every complaint in ``scope`` (organic brand mentions labelled as complaints), day by
+    day under figure cache ``key`` (``scoring.daily``; None: computed now)."""
+
+    def compute(part: Period) -> Any:
+        stmt = (
+            scope.with_period(part)
+            .select(
+                day_bucket(X.c.created_at, conn.dialect.name),
+                M.c.id,
+                M.c.source,
+                M.c.external_id,
+                M.c.community,
+                M.c.author,
+                M.c.created_at,
+                M.c.parent_id,
+                engagement_expr(cfg).label("engagement"),
+                L.c.complaint,
+                _addressed_expr(brand).label("addressed"),
+                replies_to_own_expr(brand.name).label("replies_to_own"),
+            )
+            .where(complaint_expr(cfg, brand))  # genre rule: news is never a complaint
+        )
+        return conn.execute(stmt)
+
     return [
         ComplaintRow(
-            int(r.id),
-            r.source,
-            r.external_id,
-            r.community,
-            r.author,
-            r.created_at,
-            r.parent_id,
-            int(r.engagement or 0),
-            float(r.complaint),
-            bool(r.addressed),
-            bool(r.replies_to_own),
+            int(r[1]),
+            r[2],
+            r[3],
+            r[4],
+            r[5],
+            datetime.fromisoformat(r[6]),
+            r[7],
+            int(r[8] or 0),
+            float(r[9]),
+            bool(r[10]),
+            bool(r[11]),
         )
-        for r in conn.execute(stmt)
+        for r in per_day(conn, key, scope.period, compute)
     ]
 
 
@@ -247,22 +264,22 @@ def _count_exprs(
     return is_complaint, denominator
 
 
-def _counts(
-    conn: Connection, scope: BrandScope, cfg: ScoringSettings, brand: Brand
-) -> tuple[int, int]:
-    """(complaints, organic denominator) in ``scope``."""
-    row = conn.execute(scope.select(*_count_exprs(cfg, brand))).one()
-    return int(row[0] or 0), int(row[1] or 0)
+def _daily_counts(q: BrandQuery, window: Period) -> dict[date, tuple[int, int]]:
+    """(complaints, organic denominator) per UTC day of ``window``, day by day
+    (``scoring.daily``), so the series adds up to the period's figures."""
+    conn, cfg, brand = q.conn, q.cfg, q.brand
 
+    def compute(part: Period) -> Any:
+        day = day_bucket(X.c.created_at, conn.dialect.name).label("day")
+        stmt = q.scope.with_period(part).select(day, *_count_exprs(cfg, brand)).group_by(day)
+        return conn.execute(stmt)
 
-def _daily_counts(
-    conn: Connection, scope: BrandScope, cfg: ScoringSettings, brand: Brand
-) -> dict[date, tuple[int, int]]:
-    """(complaints, organic denominator) per UTC day in ``scope``: the same scan as
-    :func:`_counts`, grouped, so the series adds up to the period's figures."""
-    day = day_bucket(X.c.created_at, conn.dialect.name).label("day")
-    stmt = scope.select(day, *_count_exprs(cfg, brand)).group_by(day)
-    return {as_date(d): (int(n or 0), int(t or 0)) for d, n, t in conn.execute(stmt)}
+    out: dict[date, tuple[int, int]] = {}
+    for d, n, t in per_day(conn, q.key("complaints.daily"), window, compute):
+        day = as_date(d)
+        before = out.get(day, (0, 0))  # a part-day at an edge shares its day with nothing
+        out[day] = (before[0] + int(n or 0), before[1] + int(t or 0))
+    return out
 
 
 def rate_buckets(
@@ -301,15 +318,16 @@ def complaint_behaviour(
     ) as q:
         conn, cfg, config_brand, version, scope = q.conn, q.cfg, q.brand, q.version, q.scope
         name = config_brand.name
-        daily = _daily_counts(conn, scope, cfg, config_brand)
+        daily = _daily_counts(q, period)
         n_now = sum(n for n, _t in daily.values())
         organic_now = sum(t for _n, t in daily.values())
-        n_before, organic_before = _counts(
-            conn, scope.with_period(period.previous), cfg, config_brand
-        )
-        rows = complaint_rows(conn, scope, config_brand, cfg)
+        previous = _daily_counts(q, period.previous)
+        n_before = sum(n for n, _t in previous.values())
+        organic_before = sum(t for _n, t in previous.values())
+        rows = complaint_rows(conn, scope, config_brand, cfg, q.key("complaints.rows"))
         own = own_posts(conn, name, filters, period.start)
-        replied = first_replies([(r.key, r.created_at) for r in rows], own)
+        keys = [r.key for r in rows]
+        replied = first_replies(list(zip(keys, (r.created_at for r in rows), strict=True)), own)
         channels = {
             r.mention_id: complaint_channel(
                 r.community,
@@ -319,11 +337,12 @@ def complaint_behaviour(
             )
             for r in rows
         }
-        unanswered = sorted(
-            (r for r in rows if r.key not in replied),
+        unanswered = [r for r, k in zip(rows, keys, strict=True) if k not in replied]
+        queue_rows = heapq.nsmallest(
+            cfg.queue_size,
+            unanswered,
             key=lambda r: (-r.engagement, -r.complaint, r.created_at, r.mention_id),
         )
-        queue_rows = unanswered[: cfg.queue_size]
         texts: dict[int, tuple[str, str | None]] = {}
         if queue_rows:
             stmt = select(M.c.id, M.c.text, M.c.url).where(
@@ -332,7 +351,9 @@ def complaint_behaviour(
             texts = {int(i): (t, u) for i, t, u in conn.execute(stmt)}
 
     delays = sorted(
-        (replied[r.key] - r.created_at).total_seconds() / 3600.0 for r in rows if r.key in replied
+        (replied[k] - r.created_at).total_seconds() / 3600.0
+        for r, k in zip(rows, keys, strict=True)
+        if k in replied
     )
     to_company = sum(1 for c in channels.values() if c == "company")
     queue = tuple(

@@ -28,6 +28,7 @@ brand posts or runs the community, *join* at or above ``hotspot_join_score``, el
 from __future__ import annotations
 
 import dataclasses
+from collections import Counter
 from typing import Any
 
 from sqlalchemy import (
@@ -44,11 +45,12 @@ from sqlalchemy import (
 )
 
 from config.scoring import ScoringSettings
-from config.settings import Brand, Settings
+from config.settings import Settings
 from scoring import metrics
 from scoring.complaints import replied_expr
+from scoring.daily import per_day
 from scoring.genre import complaint_expr, own_expr
-from scoring.queries import L, M, X, brand_query, language_expr
+from scoring.queries import BrandQuery, L, M, X, brand_query, day_bucket, language_expr
 from scoring.records import NO_FILTERS, Hotspot, HotspotFactor, MentionFilters, Period
 
 __all__ = ["CommunityFacts", "community_hotspots", "rank_hotspots"]
@@ -154,24 +156,20 @@ def community_hotspots(
         cfg, name = q.cfg, q.brand.name
         names = [name, *q.brand.competitors]
         own_communities = {c.casefold() for c in q.brand.own_communities}
-        facts = _facts(q.conn, names, q.brand, period, filters, q.version, cfg, own_communities)
+        facts = _facts(q, names, period, own_communities)
     ranked = rank_hotspots(facts, cfg)
     return tuple(ranked if limit is None else ranked[:limit])
 
 
 def _facts(
-    conn: Connection,
-    names: list[str],
-    brand: Brand,
-    period: Period,
-    filters: MentionFilters,
-    version: str | None,
-    cfg: ScoringSettings,
-    own_communities: set[str],
+    q: BrandQuery, names: list[str], period: Period, own_communities: set[str]
 ) -> list[CommunityFacts]:
-    # Mention by mention (a mention matching several names counts once): one aggregate
-    # scan of the window, and a bare count per community of the window before it.
+    # Mention by mention (a mention matching several names counts once): one aggregate scan
+    # of the window, and a bare count per community of the window before it, both day by
+    # day (``scoring.daily``).
+    conn, brand, filters, version, cfg = q.conn, q.brand, q.scope.filters, q.version, q.cfg
     label_join = and_(L.c.mention_id == M.c.id, L.c.model_version == (version or ""))
+    day = day_bucket(M.c.created_at, conn.dialect.name)
 
     def where(p: Period) -> list[ColumnElement[bool]]:
         ids = select(X.c.mention_id).where(
@@ -191,12 +189,14 @@ def _facts(
             clauses.append(language_expr().in_(filters.languages))
         return clauses
 
-    previous = (
-        select(M.c.community, func.count())
-        .select_from(M.outerjoin(L, label_join) if filters.languages else M)
-        .where(*where(period.previous))
-        .group_by(M.c.community)
-    )
+    def previous(part: Period) -> Any:
+        return conn.execute(
+            select(day, M.c.community, func.count())
+            .select_from(M.outerjoin(L, label_join) if filters.languages else M)
+            .where(*where(part))
+            .group_by(day, M.c.community)
+        )
+
     is_post = M.c.kind.in_(_POST_KINDS)
 
     def count_if(condition: ColumnElement[bool], value: Any = 1) -> ColumnElement[Any]:
@@ -213,76 +213,79 @@ def _facts(
     organic = ~own_expr(names)
     unanswered_complaint = and_(organic, complaint_expr(cfg, brand), ~replied_expr(name))
     unanswered_question = and_(organic, M.c.kind == "question", func.coalesce(M.c.answers, 0) == 0)
-    main = (
-        select(
-            M.c.community,
-            func.count(),
-            count_if(is_post),
-            count_if(is_post, func.coalesce(M.c.comments, 0) + func.coalesce(M.c.answers, 0)),
-            func.count(L.c.id),
-            func.sum(L.c.quality_score),
-            count_if(and_(organic, L.c.sentiment == "positive")),
-            count_if(and_(organic, L.c.sentiment == "negative")),
-            count_if(unanswered_question),
-            count_if(unanswered_complaint),
-            count_if(matched_as([name], "brand")),
-            count_if(matched_as(competitors, "brand")) if competitors else literal(0),
-            count_if(matched_as(names, "category")),
-        )
-        .select_from(M.outerjoin(L, label_join))
-        .where(*where(period))
-        .group_by(M.c.community)
+    columns = (
+        M.c.community,
+        func.count(),
+        count_if(is_post),
+        count_if(is_post, func.coalesce(M.c.comments, 0) + func.coalesce(M.c.answers, 0)),
+        func.count(L.c.id),
+        func.sum(L.c.quality_score),
+        count_if(and_(organic, L.c.sentiment == "positive")),
+        count_if(and_(organic, L.c.sentiment == "negative")),
+        count_if(unanswered_question),
+        count_if(unanswered_complaint),
+        count_if(matched_as([name], "brand")),
+        count_if(matched_as(competitors, "brand")) if competitors else literal(0),
+        count_if(matched_as(names, "category")),
     )
-    own_in_window = (
-        select(M.c.community, func.count())
-        .select_from(X.join(M, M.c.id == X.c.mention_id))
-        .where(
-            X.c.brand == name,
-            X.c.role == "own",
-            X.c.created_at >= period.start,
-            X.c.created_at < period.end,
-            M.c.deleted == false(),
-            M.c.community.is_not(None),
+
+    def main(part: Period) -> Any:
+        return conn.execute(
+            select(day, *columns)
+            .select_from(M.outerjoin(L, label_join))
+            .where(*where(part))
+            .group_by(day, M.c.community)
         )
-        .group_by(M.c.community)
-    )
-    own_counts = {str(c): int(n) for c, n in conn.execute(own_in_window)}
-    before = {str(c): int(n) for c, n in conn.execute(previous)}
+
+    def own_in_window(part: Period) -> Any:
+        return conn.execute(
+            select(day, M.c.community, func.count())
+            .select_from(X.join(M, M.c.id == X.c.mention_id))
+            .where(
+                X.c.brand == name,
+                X.c.role == "own",
+                X.c.created_at >= part.start,
+                X.c.created_at < part.end,
+                M.c.deleted == false(),
+                M.c.community.is_not(None),
+            )
+            .group_by(day, M.c.community)
+        )
+
+    own_counts: Counter[str] = Counter()
+    for _day, c, n in per_day(conn, q.key("hotspots.own", names), period, own_in_window):
+        own_counts[str(c)] += int(n)
+    before: Counter[str] = Counter()
+    for _day, c, n in per_day(conn, q.key("hotspots.previous", names), period.previous, previous):
+        before[str(c)] += int(n)
+    totals: dict[str, list[float]] = {}
+    for _day, community, *values in per_day(conn, q.key("hotspots.main", names), period, main):
+        into = totals.setdefault(str(community), [0.0] * len(values))
+        for i, v in enumerate(values):
+            into[i] += float(v or 0)
     out = []
-    for (
-        community,
-        n,
-        posts,
-        replies,
-        labelled,
-        qsum,
-        pos,
-        neg,
-        questions,
-        open_,
-        n_brand,
-        n_competitor,
-        n_category,
-    ) in conn.execute(main):
-        key = str(community)
+    for key, values in totals.items():
+        n, posts, replies, labelled, qsum, pos, neg, questions, open_, n_brand, n_comp, n_cat = (
+            values
+        )
         out.append(
             CommunityFacts(
                 community=key,
                 mentions=int(n),
                 previous_mentions=before.get(key, 0),
-                posts=int(posts or 0),
-                replies_on_posts=int(replies or 0),
-                labelled=int(labelled or 0),
-                quality_sum=float(qsum or 0.0),
-                positive=int(pos or 0),
-                negative=int(neg or 0),
-                unanswered_questions=int(questions or 0),
-                unanswered_complaints=int(open_ or 0),
+                posts=int(posts),
+                replies_on_posts=int(replies),
+                labelled=int(labelled),
+                quality_sum=qsum,
+                positive=int(pos),
+                negative=int(neg),
+                unanswered_questions=int(questions),
+                unanswered_complaints=int(open_),
                 own_posts=own_counts.get(key, 0),
                 own_community=key.casefold() in own_communities,
-                brand_mentions=int(n_brand or 0),
-                competitor_mentions=int(n_competitor or 0),
-                category_mentions=int(n_category or 0),
+                brand_mentions=int(n_brand),
+                competitor_mentions=int(n_comp),
+                category_mentions=int(n_cat),
             )
         )
     return out

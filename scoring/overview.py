@@ -12,15 +12,17 @@ from __future__ import annotations
 import dataclasses
 from collections import Counter, defaultdict
 from datetime import date, timedelta
-from typing import Literal
+from typing import Any, Literal
 
 from sqlalchemy import Connection, Engine, func
 
 from config.scoring import ScoringSettings
 from config.settings import Settings
 from scoring import metrics
+from scoring.daily import per_day, scope_key
 from scoring.genre import own_expr
 from scoring.queries import (
+    BrandQuery,
     BrandScope,
     L,
     M,
@@ -66,32 +68,34 @@ class _Cell:
     engagement: int
 
 
-def _cells(
-    conn: Connection, scope: BrandScope, brand: str, scoring: ScoringSettings
-) -> list[_Cell]:
-    day = day_bucket(X.c.created_at, conn.dialect.name).label("day")
-    lang = language_expr().label("language")
-    own = own_expr(brand, X.c.mention_id).label("own")
-    stmt = scope.select(
-        day,
-        M.c.source,
-        lang,
-        L.c.sentiment,
-        own,
-        func.count().label("n"),
-        func.sum(engagement_expr(scoring)).label("eng"),
-    ).group_by(day, M.c.source, lang, L.c.sentiment, own)
-    return [
-        _Cell(
-            as_date(r.day),
-            r.source,
-            r.language or "und",
-            r.sentiment,
-            bool(r.own),
-            int(r.n),
-            int(r.eng or 0),
+def _cells(q: BrandQuery, window: Period) -> list[_Cell]:
+    """The grouped rows every overview figure folds, day by day (``scoring.daily``)."""
+    conn, brand, scoring = q.conn, q.brand.name, q.cfg
+
+    def compute(part: Period) -> Any:
+        day = day_bucket(X.c.created_at, conn.dialect.name).label("day")
+        lang = language_expr().label("language")
+        own = own_expr(brand, X.c.mention_id).label("own")
+        stmt = (
+            q.scope.with_period(part)
+            .select(
+                day,
+                M.c.source,
+                lang,
+                L.c.sentiment,
+                own,
+                func.count().label("n"),
+                func.sum(engagement_expr(scoring)).label("eng"),
+            )
+            .group_by(day, M.c.source, lang, L.c.sentiment, own)
         )
-        for r in conn.execute(stmt)
+        return conn.execute(stmt)
+
+    return [
+        _Cell(as_date(d), source, language or "und", sentiment, bool(own), int(n), int(eng or 0))
+        for d, source, language, sentiment, own, n, eng in per_day(
+            conn, q.key("overview.cells"), window, compute
+        )
     ]
 
 
@@ -169,11 +173,16 @@ def share_of_voice_counts(
     model_version: str | None,
 ) -> dict[str, int]:
     """Brand-query mentions of each name in the comparison set (zeros included)."""
-    scope = BrandScope(names, ("brand",), period, filters, model_version)
-    stmt = scope.select(X.c.brand, func.count()).group_by(X.c.brand)
+
+    def compute(part: Period) -> Any:
+        scope = BrandScope(names, ("brand",), part, filters, model_version)
+        day = day_bucket(X.c.created_at, conn.dialect.name)
+        return conn.execute(scope.select(day, X.c.brand, func.count()).group_by(day, X.c.brand))
+
+    key = scope_key("overview.share_of_voice", filters, sorted(names), model_version)
     counts = dict.fromkeys(names, 0)
-    for brand, n in conn.execute(stmt):
-        counts[str(brand)] = int(n)
+    for _day, brand, n in per_day(conn, key, period, compute):
+        counts[str(brand)] += int(n)
     return counts
 
 
@@ -198,11 +207,11 @@ def brand_overview(
     with the own posts they add up to the volume).
     """
     with brand_query(bind, settings, brand, period, filters, model_version, scoring) as q:
-        conn, cfg, version, scope = q.conn, q.cfg, q.version, q.scope
+        conn, version = q.conn, q.version
         name = q.brand.name
         comparison_set = [name, *q.brand.competitors]
-        now = _cells(conn, scope, name, cfg)
-        before = _cells(conn, scope.with_period(period.previous), name, cfg)
+        now = _cells(q, period)
+        before = _cells(q, period.previous)
         sov_now = share_of_voice_counts(conn, comparison_set, period, filters, version)
         sov_before = share_of_voice_counts(conn, comparison_set, period.previous, filters, version)
 

@@ -10,18 +10,15 @@ each mention kind to a level of Ghuneim's typology through ``[scoring.depth_leve
 from __future__ import annotations
 
 from collections import Counter, defaultdict
+from typing import Any
 
 from sqlalchemy import Connection, Engine, func
 
 from config.scoring import ScoringSettings
 from config.settings import Settings
 from scoring import metrics
-from scoring.queries import (
-    L,
-    M,
-    brand_query,
-    engagement_expr,
-)
+from scoring.daily import per_day
+from scoring.queries import L, M, X, brand_query, day_bucket, engagement_expr
 from scoring.records import NO_FILTERS, DepthMix, MentionFilters, Period, QualityMix
 
 __all__ = ["depth_mix", "engagement_depth", "quality_mix"]
@@ -48,24 +45,31 @@ def quality_mix(
     and engagement is never summed across sources), None for the brand scope.
     """
     with brand_query(bind, settings, brand, period, filters, model_version, scoring) as q:
-        cfg = q.cfg
-        stmt = (
-            q.scope.select(
-                M.c.community,
-                L.c.quality,
-                func.count(),
-                func.sum(L.c.quality_score),
-                func.sum(engagement_expr(cfg) * L.c.quality_score),
+        conn, cfg = q.conn, q.cfg
+
+        def compute(part: Period) -> Any:
+            day = day_bucket(X.c.created_at, conn.dialect.name)
+            stmt = (
+                q.scope.with_period(part)
+                .select(
+                    day,
+                    M.c.community,
+                    L.c.quality,
+                    func.count(),
+                    func.sum(L.c.quality_score),
+                    func.sum(engagement_expr(cfg) * L.c.quality_score),
+                )
+                .where(L.c.id.is_not(None))
+                .group_by(day, M.c.community, L.c.quality)
             )
-            .where(L.c.id.is_not(None))
-            .group_by(M.c.community, L.c.quality)
-        )
-        rows = list(q.conn.execute(stmt))
+            return conn.execute(stmt)
+
+        rows = per_day(conn, q.key("quality.mix"), period, compute)
 
     counts: dict[str, Counter[str]] = defaultdict(Counter)
     score_sum: dict[str, float] = defaultdict(float)
     weighted: dict[str, float] = defaultdict(float)
-    for community, quality, n, s, w in rows:
+    for _day, community, quality, n, s, w in rows:
         key = community or "(none)"
         for scope_key in (BRAND_SCOPE, key):
             counts[scope_key][str(quality)] += int(n)
@@ -115,6 +119,14 @@ def engagement_depth(
     with brand_query(
         bind, settings, brand, period, filters, model_version, scoring, organic=organic
     ) as q:
-        stmt = q.scope.select(M.c.kind, func.count()).group_by(M.c.kind)
-        kinds = Counter({str(k): int(n) for k, n in q.conn.execute(stmt)})
+        conn = q.conn
+
+        def compute(part: Period) -> Any:
+            day = day_bucket(X.c.created_at, conn.dialect.name)
+            stmt = q.scope.with_period(part).select(day, M.c.kind, func.count())
+            return conn.execute(stmt.group_by(day, M.c.kind))
+
+        kinds: Counter[str] = Counter()
+        for _day, kind, n in per_day(conn, q.key("quality.depth"), period, compute):
+            kinds[str(kind)] += int(n)
     return depth_mix(kinds, q.cfg)

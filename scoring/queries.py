@@ -40,6 +40,7 @@ from sqlalchemy import (
 from config.scoring import ScoringSettings
 from config.settings import Brand, Settings
 from scoring.corrections import corrected_labels
+from scoring.daily import scope_key
 from scoring.records import NO_FILTERS, ComplaintFilter, MentionFilters, MentionSelection, Period
 from storage import schema
 
@@ -396,6 +397,19 @@ class BrandQuery:
     brand: Brand
     version: str | None
     scope: BrandScope
+
+    def key(self, name: str, *parts: Any) -> str | None:
+        """The figure cache's key for query ``name`` in this scope (``scoring.daily``): the
+        brand, the scoring settings, the filters and the label version are all part of it."""
+        return scope_key(
+            name,
+            self.scope.filters,
+            self.brand.model_dump(mode="json"),
+            self.cfg.model_dump(mode="json"),
+            self.version,
+            self.scope.organic_for,
+            *parts,
+        )
 
 
 @contextlib.contextmanager

@@ -8,17 +8,20 @@ velocity against the previous period of equal length.
 
 from __future__ import annotations
 
+import heapq
 from collections import Counter, defaultdict
-from datetime import date
+from datetime import date, datetime
+from typing import Any
 
 from sqlalchemy import Connection, Engine, func, select
 
 from config.scoring import ScoringSettings
 from config.settings import Settings
 from scoring import metrics
+from scoring.daily import per_day
 from scoring.overview import buckets
 from scoring.queries import (
-    BrandScope,
+    BrandQuery,
     L,
     M,
     X,
@@ -41,44 +44,70 @@ from scoring.records import (
 __all__ = ["word_of_mouth"]
 
 
-def _grouped(
-    conn: Connection, scope: BrandScope, cfg: ScoringSettings
-) -> list[tuple[date, str, str | None, int, int]]:
-    day = day_bucket(X.c.created_at, conn.dialect.name).label("day")
-    stmt = scope.select(
-        day, M.c.source, L.c.sentiment, func.count(), func.sum(engagement_expr(cfg))
-    ).group_by(day, M.c.source, L.c.sentiment)
-    return [(as_date(d), s, sent, int(n), int(e or 0)) for d, s, sent, n, e in conn.execute(stmt)]
+def _grouped(q: BrandQuery, window: Period) -> list[tuple[date, str, str | None, int, int]]:
+    """Organic mentions and their engagement per (day, source, sentiment)."""
+    conn, cfg = q.conn, q.cfg
+
+    def compute(part: Period) -> Any:
+        day = day_bucket(X.c.created_at, conn.dialect.name).label("day")
+        stmt = (
+            q.scope.with_period(part)
+            .select(day, M.c.source, L.c.sentiment, func.count(), func.sum(engagement_expr(cfg)))
+            .group_by(day, M.c.source, L.c.sentiment)
+        )
+        return conn.execute(stmt)
+
+    return [
+        (as_date(d), s, sent, int(n), int(e or 0))
+        for d, s, sent, n, e in per_day(conn, q.key("wom.grouped"), window, compute)
+    ]
 
 
-def _authors(
-    conn: Connection, scope: BrandScope, cfg: ScoringSettings
-) -> dict[str, tuple[list[Advocate], int]]:
+def _authors(q: BrandQuery) -> dict[str, tuple[list[Advocate], int]]:
     """Authors with ≥ N positive (negative) organic mentions: the top ones and how many in all,
-    keyed by sentiment. One grouped scan finds both lists."""
-    qualifying = (
-        scope.select(M.c.author, L.c.sentiment, func.count())
-        .where(M.c.author.is_not(None), L.c.sentiment.in_(("positive", "negative")))
-        .group_by(M.c.author, L.c.sentiment)
-        .having(func.count() >= cfg.advocate_min_mentions)
-    )
-    found: dict[str, list[tuple[str, int]]] = {"positive": [], "negative": []}
-    for author, sentiment, n in conn.execute(qualifying):
-        found[str(sentiment)].append((str(author), int(n)))
-    top: dict[str, list[tuple[str, int]]] = {}
-    for sentiment, rows in found.items():
-        rows.sort(key=lambda r: (-r[1], r[0]))
-        top[sentiment] = rows[: cfg.top_authors]
+    keyed by sentiment. The counts per author come day by day (``scoring.daily``) and are
+    added up here; so do the top authors' mentions per community."""
+    conn, cfg, scope = q.conn, q.cfg, q.scope
+
+    def compute(part: Period) -> Any:
+        day = day_bucket(X.c.created_at, conn.dialect.name)
+        stmt = (
+            scope.with_period(part)
+            .select(day, M.c.author, L.c.sentiment, func.count())
+            .where(M.c.author.is_not(None), L.c.sentiment.in_(("positive", "negative")))
+            .group_by(day, M.c.author, L.c.sentiment)
+        )
+        return conn.execute(stmt)
+
+    totals: dict[str, dict[str, int]] = {"positive": {}, "negative": {}}
+    for _day, author, sentiment, n in per_day(conn, q.key("wom.authors"), scope.period, compute):
+        counts = totals[sentiment]
+        counts[author] = counts.get(author, 0) + n
+    found: dict[str, list[tuple[str, int]]] = {
+        sentiment: [(a, n) for a, n in counts.items() if n >= cfg.advocate_min_mentions]
+        for sentiment, counts in totals.items()
+    }
+    top = {
+        sentiment: heapq.nsmallest(cfg.top_authors, rows, key=lambda r: (-r[1], r[0]))
+        for sentiment, rows in found.items()
+    }
     names = sorted({a for rows in top.values() for a, _ in rows})
     organic: Counter[str] = Counter()
     places: dict[str, set[str]] = defaultdict(set)
     if names:
-        detail = (
-            scope.select(M.c.author, M.c.community, func.count())
-            .where(M.c.author.in_(names))
-            .group_by(M.c.author, M.c.community)
-        )
-        for author, community, count in conn.execute(detail):
+
+        def detail(part: Period) -> Any:
+            day = day_bucket(X.c.created_at, conn.dialect.name)
+            stmt = (
+                scope.with_period(part)
+                .select(day, M.c.author, M.c.community, func.count())
+                .where(M.c.author.in_(names))
+                .group_by(day, M.c.author, M.c.community)
+            )
+            return conn.execute(stmt)
+
+        key = q.key("wom.author_places", names)
+        for _day, author, community, count in per_day(conn, key, scope.period, detail):
             organic[str(author)] += int(count)
             if community is not None:
                 places[str(author)].add(str(community))
@@ -91,21 +120,31 @@ def _authors(
     }
 
 
-def _top_amplified(
-    conn: Connection, scope: BrandScope, cfg: ScoringSettings
-) -> tuple[AmplifiedMention, ...]:
+def _top_amplified(q: BrandQuery) -> tuple[AmplifiedMention, ...]:
     """The ``top_amplified`` organic mentions with the most engagement (newest first on ties).
 
-    Ranked on ids and engagement alone, then the few winners' texts fetched by primary key,
-    so the database's top-N sort never carries every mention's text.
+    Each day's leaders are ranked on ids and engagement alone (and kept, ``scoring.daily``);
+    the period's are the best of those, and only their texts are fetched by primary key, so
+    no sort ever carries every mention's text.
     """
-    eng = engagement_expr(cfg).label("engagement")
-    ranked = (
-        scope.select(M.c.id, eng)
-        .order_by(eng.desc(), M.c.created_at.desc(), M.c.id.desc())
-        .limit(cfg.top_amplified)
+    conn, cfg = q.conn, q.cfg
+
+    def compute(part: Period) -> Any:
+        eng = engagement_expr(cfg).label("engagement")
+        day = day_bucket(X.c.created_at, conn.dialect.name)
+        ranked = (
+            q.scope.with_period(part)
+            .select(day, M.c.id, eng, M.c.created_at)
+            .order_by(eng.desc(), M.c.created_at.desc(), M.c.id.desc())
+            .limit(cfg.top_amplified)
+        )
+        return conn.execute(ranked)
+
+    leaders = per_day(conn, q.key("wom.top_amplified"), q.scope.period, compute, day_by_day=True)
+    leaders.sort(
+        key=lambda r: (-int(r[2] or 0), -datetime.fromisoformat(r[3]).timestamp(), -int(r[1]))
     )
-    top = [(int(i), int(e or 0)) for i, e in conn.execute(ranked)]
+    top = [(int(r[1]), int(r[2] or 0)) for r in leaders[: cfg.top_amplified]]
     if not top:
         return ()
     stmt = select(
@@ -158,12 +197,11 @@ def word_of_mouth(
     with brand_query(
         bind, settings, brand, period, filters, model_version, scoring, organic=True
     ) as q:
-        conn, cfg, version, scope = q.conn, q.cfg, q.version, q.scope
-        name = q.brand.name
-        now = _grouped(conn, scope, cfg)
-        before = _grouped(conn, scope.with_period(period.previous), cfg)
-        authors = _authors(conn, scope, cfg)
-        top_amplified = _top_amplified(conn, scope, cfg)
+        version, name = q.version, q.brand.name
+        now = _grouped(q, period)
+        before = _grouped(q, period.previous)
+        authors = _authors(q)
+        top_amplified = _top_amplified(q)
     advocates, n_adv = authors["positive"]
     detractors, n_det = authors["negative"]
 

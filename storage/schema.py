@@ -14,6 +14,7 @@ from sqlalchemy import (
     BigInteger,
     Boolean,
     Column,
+    Date,
     DateTime,
     Dialect,
     Float,
@@ -33,6 +34,8 @@ __all__ = [
     "alerts",
     "corrections",
     "cursors",
+    "day_generations",
+    "figure_days",
     "labels",
     "login_failures",
     "matches",
@@ -285,4 +288,24 @@ corrections = Table(
     Column("corrected_by", String(200), nullable=False),
     Column("corrected_at", UTCDateTime, nullable=False),
     Index("ix_corrections_corrected_at", "corrected_at"),
+)
+
+day_generations = Table(
+    "day_generations",
+    metadata,
+    # one counter per UTC day of ``mentions.created_at``, raised by every write that can change
+    # a figure over that day (storage/daycache.py); a day never written is generation 0
+    Column("day", Date, primary_key=True),
+    Column("generation", BigInteger, nullable=False),
+)
+
+figure_days = Table(
+    "figure_days",
+    metadata,
+    # one scoring query's grouped rows for one UTC day, valid while the day's generation is
+    # the one they were computed at (a cache: deleting every row loses nothing)
+    Column("key", String(64), primary_key=True),  # sha256 of the figure, its settings, filters
+    Column("day", Date, primary_key=True),
+    Column("generation", BigInteger, nullable=False),
+    Column("rows", Text, nullable=False),  # JSON
 )

@@ -35,11 +35,11 @@ from sqlalchemy import (
     select,
     update,
 )
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import make_url
 
 from core.mention import Cursor, Mention
-from storage import keys, schema
+from storage import daycache, keys, schema
+from storage.upsert import upsert_statement
 
 __all__ = [
     "HEARTBEAT_EVERY",
@@ -92,15 +92,6 @@ def _utcnow() -> datetime:
 def worker_id() -> str:
     """Who owns a run: ``host:pid:random``, unique across machines and pid reuse."""
     return f"{socket.gethostname()[:120]}:{os.getpid()}:{secrets.token_hex(3)}"
-
-
-def upsert_statement(conn: Connection, table: Table) -> postgresql.Insert | sqlite.Insert:
-    """The dialect's INSERT, the one with ``on_conflict_do_nothing/do_update``."""
-    if conn.dialect.name == "postgresql":
-        return postgresql.insert(table)
-    if conn.dialect.name == "sqlite":
-        return sqlite.insert(table)
-    raise NotImplementedError(f"no upsert for the {conn.dialect.name} dialect")
 
 
 def database_url_for_display(url: str) -> str:
@@ -256,6 +247,9 @@ class Store:
         ]
         if match_rows:
             self._insert_ignore(conn, schema.matches, match_rows)
+        # Last, in day order: the figures over these days (and, for answers, over the days
+        # of the posts they answer) are recomputed; see storage/daycache.py.
+        daycache.touch_mentions(conn, sorted(ids.values()))
         return new, len(unique) - new
 
     def _insert_ignore(self, conn: Connection, table: Table, rows: list[dict[str, Any]]) -> None:
@@ -607,6 +601,7 @@ class Store:
         if not wanted:
             return removed
         with self.engine.begin() as conn:
+            days = daycache.affected_days(conn, sorted(wanted))
             for chunk in _chunks(sorted(wanted), 500):
                 for name, table, column in (
                     ("labels", schema.labels, schema.labels.c.mention_id),
@@ -621,6 +616,7 @@ class Store:
                 if cleaned != payload:
                     conn.execute(update(a).where(a.c.id == alert_id).values(payload=cleaned))
                     removed["alerts edited"] += 1
+            daycache.touch_days(conn, days)
         return removed
 
     def _drop_forgotten(

@@ -17,7 +17,7 @@ from typing import Any
 
 from sqlalchemy import Connection, and_, func, select
 
-from storage import schema
+from storage import daycache, schema
 from storage.store import Store, upsert_statement
 
 __all__ = [
@@ -333,6 +333,7 @@ def save_correction(
                 for field in diff
             ],
         )
+        daycache.touch_mentions(conn, [mention_id])  # the figures over its day count it
     return True
 
 

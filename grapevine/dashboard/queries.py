@@ -25,10 +25,13 @@ from sqlalchemy import (
 
 from config.scoring import ScoringSettings
 from grapevine.dashboard.filters import Filters
+from scoring.daily import per_day, scope_key
 from scoring.health import next_run
 from scoring.queries import (
     BrandScope,
     L,
+    X,
+    day_bucket,
     language_expr,
     resolve_model_version,
     selection_scope,
@@ -112,15 +115,19 @@ def languages(conn: Connection, filters: Filters, model_version: str | None) -> 
     rule scoring filters by. Scoped to the selection rather than the whole store, because
     a scan of every label would cost seconds on a large store.
     """
-    lang = language_expr()
-    stmt = (
-        _sidebar_scope(filters, ("brand",), model_version)
-        .select(lang)
-        .where(lang.is_not(None))
-        .group_by(lang)
-        .order_by(func.count().desc())
-    )
-    return [str(v) for (v,) in conn.execute(stmt)]
+    scope = _sidebar_scope(filters, ("brand",), model_version)
+
+    def compute(part: Period) -> Any:
+        day = day_bucket(X.c.created_at, conn.dialect.name)
+        lang = language_expr()
+        stmt = scope.with_period(part).select(day, lang).where(lang.is_not(None))
+        return conn.execute(stmt.group_by(day, lang).add_columns(func.count()))
+
+    key = scope_key("sidebar.languages", scope.filters, filters.brand, model_version)
+    counts: dict[str, int] = {}
+    for _day, lang, n in per_day(conn, key, scope.period, compute):
+        counts[str(lang)] = counts.get(str(lang), 0) + int(n)
+    return sorted(counts, key=lambda k: (-counts[k], k))
 
 
 def communities(conn: Connection, filters: Filters) -> list[str]:

@@ -20,7 +20,7 @@ from grapevine.alerts import CheckSummary, run_alert_check
 from grapevine.demo.generate import generate_month
 from grapevine.demo.marker import COMMUNITY_NAMES_KEY, DEMO_KEY, read_demo, write_meta
 from grapevine.engine import BrandMatcher, Engine, RunResult
-from storage import Match, Store, schema
+from storage import Match, Store, daycache, schema
 
 __all__ = ["DemoSummary", "NotADemoStore", "build_demo"]
 
@@ -51,6 +51,9 @@ def _prepare(store: Store) -> None:
                 "(--database-url sqlite:///data/demo.db)"
             )
         tables = schema.metadata.tables
+        # every figure over the old demo's days is out of date (storage/daycache.py)
+        old_days = conn.execute(select(schema.mentions.c.created_at)).scalars()
+        daycache.touch_days(conn, {daycache.day_of(c) for c in old_days})
         for name in _DATA_TABLES:
             if name in tables:
                 conn.execute(delete(tables[name]))
