@@ -8,8 +8,12 @@ The store is made by ``grapevine/synthetic.py`` the first time (SQLite at ``--db
 PostgreSQL database at ``--url`` when it holds no mentions yet) and kept. The figures are
 the scoring functions behind the Overview, Word of mouth, Complaints and Communities pages
 and the reads behind the sidebar and the Mentions and Sources pages, called as the pages
-call them. Each is computed ``--repeat`` times on a warm connection; the best and the
-median wall times are printed against the 1-second target. ``--topics`` also times
+call them, each call in a transaction of its own as a page view is. The figure cache
+(``scoring/daily.py``) is emptied first, so for each figure the columns are: ``first``, the
+first view (every day computed from the mentions); ``best`` and ``median`` of ``--repeat``
+views more (every whole day read back); ``today+``, one view after a write to the period's
+last day (that day computed again, as while collectors run). ``best`` and ``today+`` are
+held against the 1-second target. ``--topics`` also times
 complaint topics (embedding up to ``[scoring.topics] max_texts`` complaints on the CPU —
 not a 1-second job; the page shows a spinner and caches it).
 """
@@ -29,7 +33,7 @@ import grapevine.synthetic as synthetic
 import scoring
 from grapevine.dashboard import queries
 from grapevine.dashboard.filters import Filters
-from storage import open_store
+from storage import daycache, open_store
 
 TARGET_S = 1.0
 
@@ -71,7 +75,12 @@ def main(argv: list[str] | None = None) -> int:
         total = conn.exec_driver_sql("SELECT count(*) FROM mentions").scalar_one()
         version = queries.current_model_version(conn)
         print(f"store: {total:,} mentions; period {period.start:%Y-%m-%d} – {period.end:%Y-%m-%d}")
-        print(f"{'figure':<22}{'best s':>9}{'median s':>10}  target < {TARGET_S:.0f} s")
+        with store.engine.begin() as w:
+            daycache.clear(w)  # every figure's first view below is a cold one
+        print(
+            f"{'figure':<22}{'first s':>9}{'best s':>9}{'median s':>10}{'today+ s':>10}"
+            f"  target < {TARGET_S:.0f} s (best and today+)"
+        )
         jobs: list[tuple[str, Callable[[], Any]]] = [
             ("overview", lambda: scoring.brand_overview(conn, settings, "Acme", period)),
             ("word-of-mouth", lambda: scoring.word_of_mouth(conn, settings, "Acme", period)),
@@ -103,12 +112,28 @@ def main(argv: list[str] | None = None) -> int:
                 )
             )
         slow = []
-        for name, job in jobs:
-            best, med, result = _time(job, 1 if name == "complaint topics" else args.repeat)
-            flag = "ok" if best < TARGET_S else "SLOW"
-            if best >= TARGET_S and name != "complaint topics":
-                slow.append(name)
-            print(f"{name:<22}{best:>9.3f}{med:>10.3f}  {flag}", flush=True)
+        for name, page_view in jobs:
+
+            def job(page_view: Callable[[], Any] = page_view) -> Any:
+                conn.rollback()  # a view of its own: sees every write committed before it
+                return page_view()
+
+            if name == "complaint topics":
+                best, med, result = _time(job, 1)
+                print(f"{name:<22}{best:>9.3f}", flush=True)
+            else:
+                first, _, _ = _time(job, 1)
+                best, med, result = _time(job, args.repeat)
+                with store.engine.begin() as w:  # a collector saved a mention today
+                    daycache.touch_days(w, [last_day])
+                today, _, _ = _time(job, 1)
+                flag = "ok" if max(best, today) < TARGET_S else "SLOW"
+                if flag == "SLOW":
+                    slow.append(name)
+                print(
+                    f"{name:<22}{first:>9.3f}{best:>9.3f}{med:>10.3f}{today:>10.3f}  {flag}",
+                    flush=True,
+                )
             if name == "overview":
                 print(f"    {result.total.current:,} Acme mentions, NSS {result.nss.current:.1f}")
             if name == "complaint topics":

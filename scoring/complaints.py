@@ -186,51 +186,38 @@ def replied_expr(brand: str) -> ColumnElement[bool]:
 
 
 def complaint_rows(
-    conn: Connection,
-    scope: BrandScope,
-    brand: Brand,
-    cfg: ScoringSettings,
-    key: str | None = None,
+    conn: Connection, scope: BrandScope, brand: Brand, cfg: ScoringSettings
 ) -> list[ComplaintRow]:
-    """Every complaint in ``scope`` (organic brand mentions labelled as complaints), day by
-    day under figure cache ``key`` (``scoring.daily``; None: computed now)."""
-
-    def compute(part: Period) -> Any:
-        stmt = (
-            scope.with_period(part)
-            .select(
-                day_bucket(X.c.created_at, conn.dialect.name),
-                M.c.id,
-                M.c.source,
-                M.c.external_id,
-                M.c.community,
-                M.c.author,
-                M.c.created_at,
-                M.c.parent_id,
-                engagement_expr(cfg).label("engagement"),
-                L.c.complaint,
-                _addressed_expr(brand).label("addressed"),
-                replies_to_own_expr(brand.name).label("replies_to_own"),
-            )
-            .where(complaint_expr(cfg, brand))  # genre rule: news is never a complaint
-        )
-        return conn.execute(stmt)
-
+    """Every complaint in ``scope`` (organic brand mentions labelled as complaints), each
+    with what the alerts need to judge it."""
+    stmt = scope.select(
+        M.c.id,
+        M.c.source,
+        M.c.external_id,
+        M.c.community,
+        M.c.author,
+        M.c.created_at,
+        M.c.parent_id,
+        engagement_expr(cfg).label("engagement"),
+        L.c.complaint,
+        _addressed_expr(brand).label("addressed"),
+        replies_to_own_expr(brand.name).label("replies_to_own"),
+    ).where(complaint_expr(cfg, brand))  # genre rule: news is never a complaint
     return [
         ComplaintRow(
-            int(r[1]),
-            r[2],
-            r[3],
-            r[4],
-            r[5],
-            datetime.fromisoformat(r[6]),
-            r[7],
-            int(r[8] or 0),
-            float(r[9]),
-            bool(r[10]),
-            bool(r[11]),
+            int(r.id),
+            r.source,
+            r.external_id,
+            r.community,
+            r.author,
+            r.created_at,
+            r.parent_id,
+            int(r.engagement or 0),
+            float(r.complaint),
+            bool(r.addressed),
+            bool(r.replies_to_own),
         )
-        for r in per_day(conn, key, scope.period, compute)
+        for r in conn.execute(stmt)
     ]
 
 
@@ -294,6 +281,92 @@ def rate_buckets(
     return tuple(out)
 
 
+def first_reply_expr(brand: str) -> ColumnElement[Any]:
+    """SQL twin of :func:`first_replies`: when the first own-account reply to the mention
+    was written (NULL: none yet)."""
+    reply = M.alias("first_reply")
+    return (
+        select(func.min(reply.c.created_at))
+        .where(
+            reply.c.source == M.c.source,
+            or_(reply.c.parent_id == M.c.external_id, reply.c.thread_id == M.c.external_id),
+            own_clause([brand], reply.c.id),
+        )
+        .scalar_subquery()
+    )
+
+
+def _company_expr(brand: Brand) -> ColumnElement[bool]:
+    """SQL twin of :func:`complaint_channel`: the complaint was made to the company."""
+    own = sorted({c.casefold() for c in brand.own_communities})
+    in_own: ColumnElement[bool] = (
+        func.lower(func.coalesce(M.c.community, "")).in_(own) if own else false()
+    )
+    return or_(in_own, _addressed_expr(brand), replies_to_own_expr(brand.name))
+
+
+def _handling(q: BrandQuery) -> tuple[int, list[tuple[str, str]], list[list[Any]], int]:
+    """How the period's complaints were handled, day by day (``scoring.daily``): how many
+    went to the company; (created, first reply) of each answered one; the most engaged
+    unanswered ones (each day's leaders, merged); and how many are unanswered.
+
+    Replies count whenever they come (after the period too): an own post that answers
+    marks the day of the post it answers as changed (``storage/daycache.py``).
+    """
+    conn, cfg, brand = q.conn, q.cfg, q.brand
+    day = day_bucket(X.c.created_at, conn.dialect.name)
+    is_complaint = complaint_expr(cfg, brand)
+    replied = replied_expr(brand.name)
+
+    def counts(part: Period) -> Any:
+        company = func.sum(case((_company_expr(brand), 1), else_=0))
+        unanswered = func.sum(case((replied, 0), else_=1))
+        stmt = q.scope.with_period(part).select(day, company, unanswered).where(is_complaint)
+        return conn.execute(stmt.group_by(day))
+
+    def answered(part: Period) -> Any:
+        first = first_reply_expr(brand.name)
+        stmt = q.scope.with_period(part).select(day, M.c.created_at, first).where(is_complaint)
+        return conn.execute(stmt.where(replied))
+
+    def leaders(part: Period) -> Any:
+        engagement = engagement_expr(cfg)
+        stmt = (
+            q.scope.with_period(part)
+            .select(
+                day,
+                M.c.id,
+                M.c.source,
+                M.c.community,
+                M.c.author,
+                M.c.created_at,
+                engagement,
+                L.c.complaint,
+                _company_expr(brand),
+            )
+            .where(is_complaint, ~replied)
+            .order_by(engagement.desc(), L.c.complaint.desc(), M.c.created_at, M.c.id)
+            .limit(cfg.queue_size)
+        )
+        return conn.execute(stmt)
+
+    period = q.scope.period
+    company = unanswered_total = 0
+    for _day, to_company, unanswered in per_day(conn, q.key("complaints.counts"), period, counts):
+        company += int(to_company or 0)
+        unanswered_total += int(unanswered or 0)
+    answered_at = [
+        (str(created), str(first))
+        for _day, created, first in per_day(conn, q.key("complaints.answered"), period, answered)
+    ]
+    queue = heapq.nsmallest(
+        cfg.queue_size,
+        per_day(conn, q.key("complaints.queue"), period, leaders, day_by_day=True),
+        key=lambda r: (-int(r[6] or 0), -float(r[7]), datetime.fromisoformat(r[5]), int(r[1])),
+    )
+    return company, answered_at, queue, unanswered_total
+
+
 def complaint_behaviour(
     bind: Engine | Connection,
     settings: Settings,
@@ -316,64 +389,45 @@ def complaint_behaviour(
     with brand_query(
         bind, settings, brand, period, filters, model_version, scoring, organic=True
     ) as q:
-        conn, cfg, config_brand, version, scope = q.conn, q.cfg, q.brand, q.version, q.scope
-        name = config_brand.name
+        conn, version, name = q.conn, q.version, q.brand.name
         daily = _daily_counts(q, period)
         n_now = sum(n for n, _t in daily.values())
         organic_now = sum(t for _n, t in daily.values())
         previous = _daily_counts(q, period.previous)
         n_before = sum(n for n, _t in previous.values())
         organic_before = sum(t for _n, t in previous.values())
-        rows = complaint_rows(conn, scope, config_brand, cfg, q.key("complaints.rows"))
-        own = own_posts(conn, name, filters, period.start)
-        keys = [r.key for r in rows]
-        replied = first_replies(list(zip(keys, (r.created_at for r in rows), strict=True)), own)
-        channels = {
-            r.mention_id: complaint_channel(
-                r.community,
-                config_brand.own_communities,
-                r.addressed,
-                r.replies_to_own,
-            )
-            for r in rows
-        }
-        unanswered = [r for r, k in zip(rows, keys, strict=True) if k not in replied]
-        queue_rows = heapq.nsmallest(
-            cfg.queue_size,
-            unanswered,
-            key=lambda r: (-r.engagement, -r.complaint, r.created_at, r.mention_id),
-        )
+        company, answered_at, queue_rows, unanswered_total = _handling(q)
         texts: dict[int, tuple[str, str | None]] = {}
         if queue_rows:
-            stmt = select(M.c.id, M.c.text, M.c.url).where(
-                M.c.id.in_([r.mention_id for r in queue_rows])
-            )
+            stmt = select(M.c.id, M.c.text, M.c.url).where(M.c.id.in_([r[1] for r in queue_rows]))
             texts = {int(i): (t, u) for i, t, u in conn.execute(stmt)}
 
     delays = sorted(
-        (replied[k] - r.created_at).total_seconds() / 3600.0
-        for r, k in zip(rows, keys, strict=True)
-        if k in replied
+        max(0.0, (datetime.fromisoformat(first) - datetime.fromisoformat(created)).total_seconds())
+        / 3600.0
+        for created, first in answered_at
     )
-    to_company = sum(1 for c in channels.values() if c == "company")
     queue = tuple(
         QueuedComplaint(
-            mention_id=r.mention_id,
-            source=r.source,
-            community=r.community,
-            author=r.author,
-            created_at=r.created_at,
-            text=texts.get(r.mention_id, ("", None))[0],
-            url=texts.get(r.mention_id, ("", None))[1],
-            engagement=r.engagement,
-            complaint=r.complaint,
-            channel=channels[r.mention_id],
+            mention_id=int(mention_id),
+            source=source,
+            community=community,
+            author=author,
+            created_at=datetime.fromisoformat(created),
+            text=texts.get(int(mention_id), ("", None))[0],
+            url=texts.get(int(mention_id), ("", None))[1],
+            engagement=int(engagement or 0),
+            complaint=float(complaint),
+            channel="company" if to_company else "peers",
         )
-        for r in queue_rows
+        for _day, mention_id, source, community, author, created, engagement, complaint, to_company in (
+            queue_rows
+        )
     )
-    answered = len(rows) - len(unanswered)
-    response = metrics.ratio(answered, len(rows))
-    share_company = metrics.ratio(to_company, len(rows))
+    n_rows = n_now
+    answered = len(answered_at)
+    response = metrics.ratio(answered, n_rows)
+    share_company = metrics.ratio(company, n_rows)
     return ComplaintBehaviour(
         brand=name,
         period=period,
@@ -384,15 +438,15 @@ def complaint_behaviour(
             metrics.complaint_rate(n_before, organic_before),
         ),
         channel=ChannelSplit(
-            to_company=to_company,
-            to_peers=len(rows) - to_company,
+            to_company=company,
+            to_peers=n_rows - company,
             to_company_pct=None if share_company is None else share_company * 100.0,
         ),
         answered=answered,
         response_rate_pct=None if response is None else response * 100.0,
         median_first_reply_hours=metrics.median(delays),
         unanswered=queue,
-        unanswered_total=len(unanswered),
+        unanswered_total=unanswered_total,
         granularity=granularity,
         rate_series=rate_buckets(daily, period, granularity),
     )
