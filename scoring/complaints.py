@@ -28,6 +28,8 @@ from sqlalchemy import (
     literal,
     or_,
     select,
+    tuple_,
+    union_all,
 )
 
 from config.scoring import ScoringSettings
@@ -167,12 +169,28 @@ def replies_to_own_expr(brand: str) -> ColumnElement[bool]:
     )
 
 
-def replied_expr(brand: str) -> ColumnElement[bool]:
+def replied_expr(brand: str, since: datetime | None = None) -> ColumnElement[bool]:
     """SQL twin of :func:`first_replies`: an own-account reply exists for the mention.
 
-    Two probes of the ``(source, parent_id)`` and ``(source, thread_id)`` indexes per
-    mention, then each reply's ``own`` match by primary key.
+    Without ``since``: two probes of the ``(source, parent_id)`` and ``(source, thread_id)``
+    indexes per mention, then each reply's ``own`` match by primary key (for a few rows).
+    With ``since`` (only replies written from then on, as :func:`own_posts` gives them):
+    the ``(source, id)`` pairs those replies answer, a set built once per statement from the
+    brand's own matches since then, for aggregations over many rows.
     """
+    if since is not None:
+        own, reply = X.alias("own_reply"), M.alias("reply")
+        written = (
+            select(reply.c.source, reply.c.parent_id, reply.c.thread_id)
+            .select_from(own.join(reply, reply.c.id == own.c.mention_id))
+            .where(own.c.brand == brand, own.c.role == "own", own.c.created_at >= since)
+            .subquery("own_replies")
+        )
+        answered = union_all(
+            select(written.c.source, written.c.parent_id).where(written.c.parent_id.is_not(None)),
+            select(written.c.source, written.c.thread_id).where(written.c.thread_id.is_not(None)),
+        )
+        return tuple_(M.c.source, M.c.external_id).in_(answered)
     reply = M.alias("reply")
 
     def replied_via(column: Any) -> ColumnElement[bool]:
@@ -281,15 +299,16 @@ def rate_buckets(
     return tuple(out)
 
 
-def first_reply_expr(brand: str) -> ColumnElement[Any]:
-    """SQL twin of :func:`first_replies`: when the first own-account reply to the mention
-    was written (NULL: none yet)."""
+def first_reply_expr(brand: str, since: datetime) -> ColumnElement[Any]:
+    """SQL twin of :func:`first_replies`: when the first own-account reply written since
+    ``since`` to the mention was written (NULL: none yet)."""
     reply = M.alias("first_reply")
     return (
         select(func.min(reply.c.created_at))
         .where(
             reply.c.source == M.c.source,
             or_(reply.c.parent_id == M.c.external_id, reply.c.thread_id == M.c.external_id),
+            reply.c.created_at >= since,
             own_clause([brand], reply.c.id),
         )
         .scalar_subquery()
@@ -316,20 +335,22 @@ def _handling(q: BrandQuery) -> tuple[int, list[tuple[str, str]], list[list[Any]
     conn, cfg, brand = q.conn, q.cfg, q.brand
     day = day_bucket(X.c.created_at, conn.dialect.name)
     is_complaint = complaint_expr(cfg, brand)
-    replied = replied_expr(brand.name)
 
     def counts(part: Period) -> Any:
+        replied = replied_expr(brand.name, part.start)
         company = func.sum(case((_company_expr(brand), 1), else_=0))
         unanswered = func.sum(case((replied, 0), else_=1))
         stmt = q.scope.with_period(part).select(day, company, unanswered).where(is_complaint)
         return conn.execute(stmt.group_by(day))
 
     def answered(part: Period) -> Any:
-        first = first_reply_expr(brand.name)
+        replied = replied_expr(brand.name, part.start)
+        first = first_reply_expr(brand.name, part.start)
         stmt = q.scope.with_period(part).select(day, M.c.created_at, first).where(is_complaint)
         return conn.execute(stmt.where(replied))
 
     def leaders(part: Period) -> Any:
+        replied = replied_expr(brand.name, part.start)
         engagement = engagement_expr(cfg)
         stmt = (
             q.scope.with_period(part)

@@ -31,6 +31,7 @@ from sqlalchemy import ColumnElement
 from config.scoring import ScoringSettings
 from config.settings import Brand
 from scoring.queries import EDITORIAL_SOURCES, complaint_clause, editorial_clause, own_set_clause
+from scoring.records import Period
 
 __all__ = [
     "EDITORIAL_SOURCES",
@@ -66,12 +67,15 @@ def complaint_expr(cfg: ScoringSettings, brand: Brand) -> ColumnElement[bool]:
     return complaint_clause(cfg.complaint_threshold, brand.own_communities)
 
 
-def own_expr(brand: str | Sequence[str], mention_id: Any = None) -> ColumnElement[bool]:
+def own_expr(
+    brand: str | Sequence[str], mention_id: Any = None, window: Period | None = None
+) -> ColumnElement[bool]:
     """SQL: the mention (``M``, or ``mention_id``) was written by one of the own accounts of
     ``brand`` (or of any of several brands, e.g. a brand and its competitors).
 
     A set the database builds once per statement, so it can sit in a SELECT or a GROUP BY
     (where the organic scope, a WHERE, would drop rows other figures still count) as often
-    as a query needs it, at no cost per row.
+    as a query needs it, at no cost per row. A query over one ``window`` passes it: the set
+    is then only that window's own posts.
     """
-    return own_set_clause([brand] if isinstance(brand, str) else brand, mention_id)
+    return own_set_clause([brand] if isinstance(brand, str) else brand, mention_id, window)

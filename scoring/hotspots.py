@@ -37,7 +37,6 @@ from sqlalchemy import (
     Engine,
     and_,
     case,
-    exists,
     false,
     func,
     literal,
@@ -202,36 +201,47 @@ def _facts(
     def count_if(condition: ColumnElement[bool], value: Any = 1) -> ColumnElement[Any]:
         return func.sum(case((condition, value), else_=0))
 
-    def matched_as(brands: list[str], role: str) -> ColumnElement[bool]:
-        hit = X.alias("hit")
-        return exists().where(
-            hit.c.mention_id == M.c.id, hit.c.brand.in_(brands), hit.c.role == role
-        )
-
     name = brand.name
     competitors = [n for n in names if n != name]
-    organic = ~own_expr(names)
-    unanswered_complaint = and_(organic, complaint_expr(cfg, brand), ~replied_expr(name))
-    unanswered_question = and_(organic, M.c.kind == "question", func.coalesce(M.c.answers, 0) == 0)
-    columns = (
-        M.c.community,
-        func.count(),
-        count_if(is_post),
-        count_if(is_post, func.coalesce(M.c.comments, 0) + func.coalesce(M.c.answers, 0)),
-        func.count(L.c.id),
-        func.sum(L.c.quality_score),
-        count_if(and_(organic, L.c.sentiment == "positive")),
-        count_if(and_(organic, L.c.sentiment == "negative")),
-        count_if(unanswered_question),
-        count_if(unanswered_complaint),
-        count_if(matched_as([name], "brand")),
-        count_if(matched_as(competitors, "brand")) if competitors else literal(0),
-        count_if(matched_as(names, "category")),
-    )
 
     def main(part: Period) -> Any:
+        # The brand, competitor, category and own-account sets are the part's own matches:
+        # sets the database builds once per statement, small however large the store.
+        def matched_as(brands: list[str], role: str) -> ColumnElement[bool]:
+            hit = X.alias("hit")
+            return M.c.id.in_(
+                select(hit.c.mention_id).where(
+                    hit.c.brand.in_(brands),
+                    hit.c.role == role,
+                    hit.c.created_at >= part.start,
+                    hit.c.created_at < part.end,
+                )
+            )
+
+        organic = ~own_expr(names, window=part)
+        unanswered_complaint = and_(
+            organic, complaint_expr(cfg, brand), ~replied_expr(name, part.start)
+        )
+        unanswered_question = and_(
+            organic, M.c.kind == "question", func.coalesce(M.c.answers, 0) == 0
+        )
         return conn.execute(
-            select(day, *columns)
+            select(
+                day,
+                M.c.community,
+                func.count(),
+                count_if(is_post),
+                count_if(is_post, func.coalesce(M.c.comments, 0) + func.coalesce(M.c.answers, 0)),
+                func.count(L.c.id),
+                func.sum(L.c.quality_score),
+                count_if(and_(organic, L.c.sentiment == "positive")),
+                count_if(and_(organic, L.c.sentiment == "negative")),
+                count_if(unanswered_question),
+                count_if(unanswered_complaint),
+                count_if(matched_as([name], "brand")),
+                count_if(matched_as(competitors, "brand")) if competitors else literal(0),
+                count_if(matched_as(names, "category")),
+            )
             .select_from(M.outerjoin(L, label_join))
             .where(*where(part))
             .group_by(day, M.c.community)

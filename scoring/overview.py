@@ -75,7 +75,7 @@ def _cells(q: BrandQuery, window: Period) -> list[_Cell]:
     def compute(part: Period) -> Any:
         day = day_bucket(X.c.created_at, conn.dialect.name).label("day")
         lang = language_expr().label("language")
-        own = own_expr(brand, X.c.mention_id).label("own")
+        own = own_expr(brand, X.c.mention_id, part).label("own")
         stmt = (
             q.scope.with_period(part)
             .select(

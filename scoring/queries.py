@@ -178,14 +178,20 @@ def own_clause(brands: Sequence[str], mention_id: Any = None) -> ColumnElement[b
     return exists().where(own.c.mention_id == target, where)
 
 
-def own_set_clause(brands: Sequence[str], mention_id: Any = None) -> ColumnElement[bool]:
+def own_set_clause(
+    brands: Sequence[str], mention_id: Any = None, window: Period | None = None
+) -> ColumnElement[bool]:
     """:func:`own_clause` as a set the database builds once per statement (an uncorrelated
     ``IN``: PostgreSQL hashes it, SQLite materialises it), for aggregations over many rows
-    that may name it several times: no probe per row."""
+    that may name it several times: no probe per row. With ``window``, the set holds only
+    the own posts created in it (a match carries its mention's ``created_at``): enough for
+    mentions of that window, and small however large the store."""
     found = _own_matches(brands)
     if found is None:
         return false()
     own, where = found
+    if window is not None:
+        where = and_(where, own.c.created_at >= window.start, own.c.created_at < window.end)
     target = M.c.id if mention_id is None else mention_id
     return target.in_(select(own.c.mention_id).where(where))
 
