@@ -324,6 +324,11 @@ def _company_expr(brand: Brand) -> ColumnElement[bool]:
     return or_(in_own, _addressed_expr(brand), replies_to_own_expr(brand.name))
 
 
+def _utc(value: datetime | str) -> datetime:
+    """A timestamp from the database or from the figure cache (ISO text), comparable."""
+    return value if isinstance(value, datetime) else datetime.fromisoformat(value)
+
+
 def _handling(q: BrandQuery) -> tuple[int, list[tuple[str, str]], list[list[Any]], int]:
     """How the period's complaints were handled, day by day (``scoring.daily``): how many
     went to the company; (created, first reply) of each answered one; the most engaged
@@ -349,9 +354,12 @@ def _handling(q: BrandQuery) -> tuple[int, list[tuple[str, str]], list[list[Any]
         stmt = q.scope.with_period(part).select(day, M.c.created_at, first).where(is_complaint)
         return conn.execute(stmt.where(replied))
 
-    def leaders(part: Period) -> Any:
-        replied = replied_expr(brand.name, part.start)
-        engagement = engagement_expr(cfg)
+    def rank(r: Sequence[Any]) -> tuple[Any, ...]:  # most engaged, surest, oldest first
+        return (-int(r[6] or 0), -float(r[7]), _utc(r[5]), int(r[1]))
+
+    def leaders(part: Period) -> list[Sequence[Any]]:
+        # Every complaint of the part with whether it was answered, ranked here: as a
+        # filter in SQL the answered set misleads PostgreSQL's planner into a full scan.
         stmt = (
             q.scope.with_period(part)
             .select(
@@ -361,15 +369,15 @@ def _handling(q: BrandQuery) -> tuple[int, list[tuple[str, str]], list[list[Any]
                 M.c.community,
                 M.c.author,
                 M.c.created_at,
-                engagement,
+                engagement_expr(cfg),
                 L.c.complaint,
                 _company_expr(brand),
+                case((replied_expr(brand.name, part.start), 1), else_=0),
             )
-            .where(is_complaint, ~replied)
-            .order_by(engagement.desc(), L.c.complaint.desc(), M.c.created_at, M.c.id)
-            .limit(cfg.queue_size)
+            .where(is_complaint)
         )
-        return conn.execute(stmt)
+        open_ = [r[:-1] for r in conn.execute(stmt) if not r[-1]]
+        return heapq.nsmallest(cfg.queue_size, open_, key=rank)
 
     period = q.scope.period
     company = unanswered_total = 0
@@ -383,7 +391,7 @@ def _handling(q: BrandQuery) -> tuple[int, list[tuple[str, str]], list[list[Any]
     queue = heapq.nsmallest(
         cfg.queue_size,
         per_day(conn, q.key("complaints.queue"), period, leaders, day_by_day=True),
-        key=lambda r: (-int(r[6] or 0), -float(r[7]), datetime.fromisoformat(r[5]), int(r[1])),
+        key=rank,
     )
     return company, answered_at, queue, unanswered_total
 

@@ -69,7 +69,9 @@ def _authors(q: BrandQuery) -> dict[str, tuple[list[Advocate], int]]:
     added up here; so do the top authors' mentions per community."""
     conn, cfg, scope = q.conn, q.cfg, q.scope
 
-    def compute(part: Period) -> Any:
+    def compute(part: Period) -> list[tuple[Any, dict[str, tuple[list[str], list[int]]]]]:
+        # One row per day: its authors and their counts as two flat lists per sentiment,
+        # so a stored day reads back as a few long lists, not a small list per author.
         day = day_bucket(X.c.created_at, conn.dialect.name)
         stmt = (
             scope.with_period(part)
@@ -77,12 +79,21 @@ def _authors(q: BrandQuery) -> dict[str, tuple[list[Advocate], int]]:
             .where(M.c.author.is_not(None), L.c.sentiment.in_(("positive", "negative")))
             .group_by(day, M.c.author, L.c.sentiment)
         )
-        return conn.execute(stmt)
+        days: dict[Any, dict[str, tuple[list[str], list[int]]]] = {}
+        for d, author, sentiment, n in conn.execute(stmt):
+            names, counts = days.setdefault(d, {"positive": ([], []), "negative": ([], [])})[
+                sentiment
+            ]
+            names.append(author)
+            counts.append(int(n))
+        return list(days.items())
 
     totals: dict[str, dict[str, int]] = {"positive": {}, "negative": {}}
-    for _day, author, sentiment, n in per_day(conn, q.key("wom.authors"), scope.period, compute):
-        counts = totals[sentiment]
-        counts[author] = counts.get(author, 0) + n
+    for _day, per_sentiment in per_day(conn, q.key("wom.authors"), scope.period, compute):
+        for sentiment, (authors, counts) in per_sentiment.items():
+            into = totals[sentiment]
+            for author, n in zip(authors, counts, strict=True):
+                into[author] = into.get(author, 0) + n
     found: dict[str, list[tuple[str, int]]] = {
         sentiment: [(a, n) for a, n in counts.items() if n >= cfg.advocate_min_mentions]
         for sentiment, counts in totals.items()
