@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import logging
 import sys
 import threading
 from collections.abc import Iterator
@@ -27,6 +28,7 @@ from typing import IO, TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn, TransferSpeedColumn
+from sqlalchemy.exc import SQLAlchemyError
 
 from config import Settings, parse_interval
 from config.nlp import NlpSettings
@@ -40,10 +42,13 @@ from grapevine.runtime import (
 )
 from grapevine.workflow.dataset import corrections_rows
 from nlp.labels import Labels, apply_genre_rules
+from scoring.warm import warm_figures
 from storage import Store
 
 if TYPE_CHECKING:  # torch loads in seconds: only the commands that classify pay for it
     from nlp.classify import Classifier
+
+log = logging.getLogger(__name__)
 
 WINDOW_BATCHES = 8
 
@@ -339,7 +344,8 @@ def labelling_job(
     settings: Settings, store: Store, stop: threading.Event | None = None
 ) -> ScheduledJob:
     """The scheduler's periodic labelling task; the model loads on its first run; a set
-    ``stop`` ends a run after the page it is writing."""
+    ``stop`` ends a run after the page it is writing. After labelling it computes the
+    figures the dashboard opens on (``scoring.warm``): new labels change their days."""
     nlp = settings.nlp
     loaded: list[Classifier] = []
 
@@ -348,9 +354,14 @@ def labelling_job(
 
         if not loaded:
             loaded.append(build_classifier(nlp))
-        return label_pending(
+        labelled = label_pending(
             store, loaded[0], batch_size=nlp.batch_size, limit=nlp.label_limit, stop=stop
         )
+        try:
+            warm_figures(store.engine, settings, stop=stop)
+        except SQLAlchemyError as exc:  # the labels are written; the first viewer computes
+            log.warning("figures not computed ahead: %s", type(exc).__name__)
+        return labelled
 
     return ScheduledJob(id="nlp:label", every=parse_interval(nlp.every), func=run)
 

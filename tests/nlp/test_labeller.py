@@ -5,14 +5,15 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import select, update
+from sqlalchemy import distinct, func, select, update
 
 from config import Settings
 from grapevine.labelling.area import labelling_job
 from nlp.classify import ThreeHeadClassifier
 from nlp.labeller import label_pending, mention_text
-from storage import Store
-from storage.schema import labels, mentions
+from scoring.warm import FIGURES
+from storage import Match, Store
+from storage.schema import figure_days, labels, mentions
 from tests.foundation.helpers import mention
 
 NOW = datetime(2026, 11, 23, 12, 0, tzinfo=UTC)
@@ -97,3 +98,17 @@ def test_scheduler_job_labels_with_the_configured_model(
     assert job.func() == 3
     assert job.func() == 1
     assert job.func() == 0
+
+
+def test_scheduler_job_computes_the_dashboard_figures_after_labelling(
+    store: Store, tiny_model_dir: object, make_settings: Callable[..., Settings]
+) -> None:
+    settings = make_settings(
+        f'\n[nlp]\nweights = "{tiny_model_dir}"\nquantise = false\nlanguages = ["en"]\n'
+    )
+    page = [mention(f"m{i}", text=f"acme order {i}") for i in range(3)]
+    store.save_page(page, {m.key: [Match("Acme", "brand")] for m in page})
+    assert labelling_job(settings, store).func() == 3
+    with store.engine.connect() as conn:
+        stored = conn.execute(select(func.count(distinct(figure_days.c.key)))).scalar_one()
+    assert stored >= len(FIGURES)

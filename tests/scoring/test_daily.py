@@ -7,6 +7,7 @@ from collections.abc import Sequence
 from datetime import date, timedelta
 from typing import Any
 
+import pytest
 from sqlalchemy import func, select
 
 from config import Settings
@@ -22,6 +23,7 @@ from scoring import (
     word_of_mouth,
 )
 from scoring.daily import per_day, scope_key
+from scoring.warm import FIGURES, warm_figures
 from storage import Store, daycache, schema
 from storage.workflow import save_correction
 from tests.scoring.conftest import Row, at, seed
@@ -213,3 +215,19 @@ def test_a_late_reply_answers_a_complaint_of_an_earlier_day(store: Store, acme: 
     assert after.median_first_reply_hours == 72.0
     spots = {h.community: h for h in community_hotspots(store.engine, acme, "Acme", WEEK)}
     assert spots["hackernews"].factors[5].value == 2.0
+
+
+def test_warming_leaves_no_day_for_the_first_viewer(
+    store: Store, acme: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    seed(store, ROWS)
+    assert warm_figures(store.engine, acme) == len(FIGURES)  # Globex has no mentions
+    computed: list[int] = []
+    monkeypatch.setattr(
+        daycache, "save_days", lambda _engine, _key, entries: computed.append(len(entries))
+    )
+    newest = at(14).date()
+    opened = Period.days(newest - timedelta(days=acme.app.default_period_days - 1), newest)
+    for figure in FIGURES:
+        figure(store.engine, acme, "Acme", opened)
+    assert sum(computed) == 0  # every whole day of both periods was read back
