@@ -170,9 +170,11 @@ def save_days(engine: Engine, key: str, entries: Mapping[date, tuple[int, str]])
     return True
 
 
-def clear(conn: Connection) -> None:
-    """Forget every cached figure (after a bulk write that bypassed :func:`touch_days`)."""
-    conn.execute(delete(F))
+def clear(conn: Connection, before: date | None = None) -> None:
+    """Forget every stored figure day, or those before ``before`` (retention: nobody looks
+    there any more). The generations stay: a day's counter never goes back, so a row a
+    reader stores meanwhile can never pass for current."""
+    conn.execute(delete(F) if before is None else delete(F).where(F.c.day < before))
 
 
 def _as_date(value: object) -> date:

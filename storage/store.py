@@ -15,7 +15,7 @@ import secrets
 import socket
 import threading
 from collections.abc import Iterable, Iterator, Mapping, Sequence
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -618,6 +618,11 @@ class Store:
                     removed["alerts edited"] += 1
             daycache.touch_days(conn, days)
         return removed
+
+    def forget_figures_before(self, day: date) -> None:
+        """Drop the stored figure days before ``day`` (``storage.daycache``; retention)."""
+        with self.engine.begin() as conn:
+            daycache.clear(conn, before=day)
 
     def _drop_forgotten(
         self, conn: Connection, unique: dict[tuple[str, str], Mention]

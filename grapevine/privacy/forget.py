@@ -111,4 +111,5 @@ def apply_retention(
         if not ids:
             break
         report.add(store.delete_mentions(ids))
+    store.forget_figures_before(cutoff.date())
     return report

@@ -11,6 +11,7 @@ import pytest
 from sqlalchemy import func, select
 
 from config import Settings
+from grapevine.privacy.forget import apply_retention
 from nlp.classify import Labels
 from nlp.labeller import label_pending
 from scoring import (
@@ -231,3 +232,13 @@ def test_warming_leaves_no_day_for_the_first_viewer(
     for figure in FIGURES:
         figure(store.engine, acme, "Acme", opened)
     assert sum(computed) == 0  # every whole day of both periods was read back
+
+
+def test_retention_drops_the_days_it_emptied(store: Store, acme: Settings) -> None:
+    seed(store, ROWS)
+    assert brand_overview(store.engine, acme, "Acme", WEEK).total.current == 5
+    apply_retention(store, 3, at(16))  # everything before 13 November 12:00 goes
+    with store.engine.connect() as conn:
+        oldest = conn.execute(select(func.min(schema.figure_days.c.day))).scalar_one()
+    assert str(oldest) >= "2026-11-13"
+    assert brand_overview(store.engine, acme, "Acme", WEEK).total.current == 2  # m4, m5
