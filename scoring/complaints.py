@@ -390,7 +390,7 @@ def _handling(q: BrandQuery) -> tuple[int, list[tuple[str, str]], list[list[Any]
     ]
     queue = heapq.nsmallest(
         cfg.queue_size,
-        per_day(conn, q.key("complaints.queue"), period, leaders, day_by_day=True),
+        per_day(conn, q.key("complaints.queue"), period, leaders),
         key=rank,
     )
     return company, answered_at, queue, unanswered_total

@@ -60,14 +60,14 @@ def per_day(
     key: str | None,
     window: Period,
     compute: Compute,
-    *,
-    day_by_day: bool = False,
 ) -> list[list[Any]]:
     """``compute``'s rows over ``window``, each whole UTC day read from the store when it
     has not changed since it was stored, else computed (and stored).
 
-    Days to compute are asked for in runs of consecutive days, one query per run, unless
-    ``day_by_day`` (for a query that ranks within its window, such as a top-N).
+    A day to compute is asked for on its own, never as part of a longer window: the work of
+    one query stays bounded by a day's mentions however many days are missing (the sets a
+    query builds, e.g. the day's own posts, stay small enough for the database to hash), and
+    a query may rank within its window (a top-N per day).
     """
     if key is None:
         return _plain(compute(window))
@@ -91,13 +91,9 @@ def per_day(
         else:
             stale.append(day)
     fresh: dict[date, tuple[int, str]] = {}
-    for run in _runs(stale, day_by_day):
-        rows = _plain(compute(Period(_at_midnight(run[0]), _at_midnight(run[-1] + _DAY))))
-        by_day: dict[date, list[list[Any]]] = {day: [] for day in run}
-        for row in rows:
-            by_day.setdefault(date.fromisoformat(str(row[0])[:10]), []).append(row)
-        for day in run:
-            fresh[day] = (generations.get(day, 0), json.dumps(by_day[day]))
+    for day in stale:
+        rows = _plain(compute(Period(_at_midnight(day), _at_midnight(day + _DAY))))
+        fresh[day] = (generations.get(day, 0), json.dumps(rows))
         out += rows
     daycache.save_days(conn.engine, key, fresh)
     return out
@@ -117,16 +113,6 @@ def _midnight_before(when: datetime) -> datetime:
 def _midnight_after(when: datetime) -> datetime:
     floor = _midnight_before(when)
     return floor if floor == when else floor + _DAY
-
-
-def _runs(days: list[date], day_by_day: bool) -> list[list[date]]:
-    runs: list[list[date]] = []
-    for day in days:
-        if runs and not day_by_day and runs[-1][-1] + _DAY == day:
-            runs[-1].append(day)
-        else:
-            runs.append([day])
-    return runs
 
 
 def _encode(value: Any) -> Any:

@@ -151,7 +151,7 @@ def _top_amplified(q: BrandQuery) -> tuple[AmplifiedMention, ...]:
         )
         return conn.execute(ranked)
 
-    leaders = per_day(conn, q.key("wom.top_amplified"), q.scope.period, compute, day_by_day=True)
+    leaders = per_day(conn, q.key("wom.top_amplified"), q.scope.period, compute)
     leaders.sort(
         key=lambda r: (-int(r[2] or 0), -datetime.fromisoformat(r[3]).timestamp(), -int(r[1]))
     )
