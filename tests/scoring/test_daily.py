@@ -54,16 +54,17 @@ def test_a_day_is_computed_once_until_a_write_touches_it(store: Store) -> None:
     query = _Counting()
     with store.engine.connect() as conn:
         first = per_day(conn, key, WEEK, query)
-    assert query.asked == [WEEK]  # seven missing days: one query for the run
+    days = [Period(at(d, 0), at(d + 1, 0)) for d in range(10, 17)]
+    assert query.asked == days  # seven missing days: one query each
     with store.engine.connect() as conn:
         assert per_day(conn, key, WEEK, query) == first
-    assert len(query.asked) == 1  # nothing recomputed
+    assert len(query.asked) == 7  # nothing recomputed
 
     with store.engine.begin() as conn:
         daycache.touch_days(conn, [date(2026, 11, 12)])
     with store.engine.connect() as conn:
         again = per_day(conn, key, WEEK, query)
-    assert query.asked[1:] == [Period(at(12, 0), at(13, 0))]  # that day alone
+    assert query.asked[7:] == [Period(at(12, 0), at(13, 0))]  # that day alone
     assert sorted(again) == sorted(first)
 
 
@@ -79,11 +80,12 @@ def test_part_days_at_the_edges_are_computed_every_time(store: Store) -> None:
             "2026-11-12",
             "2026-11-13",
         ]
-    whole = Period(at(11, 0), at(13, 0))
+    whole = Period(at(11, 0), at(12, 0))
     assert query.asked == [
         Period(at(10, 12), at(11, 0)),
         Period(at(13, 0), at(13, 6)),
         whole,
+        Period(at(12, 0), at(13, 0)),
         Period(at(10, 12), at(11, 0)),
         Period(at(13, 0), at(13, 6)),
     ]
@@ -117,7 +119,7 @@ def test_a_write_while_a_day_is_computed_leaves_it_stale(store: Store) -> None:
         per_day(conn, key, WEEK, racing)
     with store.engine.connect() as conn:
         per_day(conn, key, WEEK, racing)
-    assert query.asked[1:] == [Period(at(11, 0), at(12, 0))]
+    assert query.asked[7:] == [Period(at(11, 0), at(12, 0))]
 
 
 def test_a_read_only_store_still_gives_every_figure(
