@@ -43,6 +43,7 @@ from scoring.corrections import corrected_labels
 from scoring.daily import scope_key
 from scoring.records import NO_FILTERS, ComplaintFilter, MentionFilters, MentionSelection, Period
 from storage import schema
+from storage.daycache import as_date
 
 __all__ = [
     "EDITORIAL_SOURCES",
@@ -57,6 +58,7 @@ __all__ = [
     "editorial_clause",
     "engagement_expr",
     "language_expr",
+    "newest_mention_day",
     "own_clause",
     "own_set_clause",
     "resolve_model_version",
@@ -94,20 +96,27 @@ def resolve_model_version(conn: Connection, model_version: str | None) -> str | 
     return None if row is None else str(row[0])
 
 
+def newest_mention_day(conn: Connection, brand: str) -> date | None:
+    """The UTC day of the brand's newest brand-query mention, or None when it has none.
+
+    Restricted to ``role='brand'`` so the index on ``(brand, role, created_at)`` answers
+    it with one seek instead of a scan of every match.
+    """
+    newest = conn.execute(
+        select(func.max(X.c.created_at)).where(X.c.brand == brand, X.c.role == "brand")
+    ).scalar()
+    if newest is None:
+        return None
+    if isinstance(newest, str):  # SQLite returns aggregates untyped
+        newest = datetime.fromisoformat(newest)
+    return newest.date() if isinstance(newest, datetime) else None
+
+
 def day_bucket(column: Any, dialect: str) -> ColumnElement[Any]:
     """The UTC calendar day of a stored timestamp, grouped on in the database."""
     if dialect == "postgresql":
         return cast(func.timezone("UTC", column), Date)
     return func.date(column)
-
-
-def as_date(value: Any) -> date:
-    """A day bucket as returned by the driver (SQLite gives 'YYYY-MM-DD' text)."""
-    if isinstance(value, datetime):
-        return value.date()
-    if isinstance(value, date):
-        return value
-    return date.fromisoformat(str(value)[:10])
 
 
 def engagement_expr(scoring: ScoringSettings, table: FromClause = M) -> ColumnElement[int]:

@@ -12,19 +12,19 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable
-from datetime import date, datetime, timedelta
+from datetime import timedelta
 from typing import Any
 
-from sqlalchemy import Connection, Engine, func, select
+from sqlalchemy import Engine
 
 from config.settings import Settings
 from scoring.complaints import complaint_behaviour
 from scoring.hotspots import community_hotspots
 from scoring.overview import brand_overview
 from scoring.quality import engagement_depth, quality_mix
+from scoring.queries import newest_mention_day
 from scoring.records import Period
 from scoring.wom import word_of_mouth
-from storage import schema
 
 __all__ = ["FIGURES", "warm_figures"]
 
@@ -39,19 +39,6 @@ FIGURES: tuple[Callable[..., Any], ...] = (
 )
 
 
-def _newest_day(conn: Connection, brand: str) -> date | None:
-    newest = conn.execute(
-        select(func.max(schema.matches.c.created_at)).where(
-            schema.matches.c.brand == brand, schema.matches.c.role == "brand"
-        )
-    ).scalar()
-    if newest is None:
-        return None
-    if isinstance(newest, str):  # SQLite returns aggregates untyped
-        newest = datetime.fromisoformat(newest)
-    return newest.date() if isinstance(newest, datetime) else None
-
-
 def warm_figures(bind: Engine, settings: Settings, *, stop: threading.Event | None = None) -> int:
     """Compute every brand's default figures: the ``[app] default_period_days`` ending on
     its newest mention's day (what the dashboard opens on). Returns how many figures were
@@ -60,7 +47,7 @@ def warm_figures(bind: Engine, settings: Settings, *, stop: threading.Event | No
     done = 0
     for brand in settings.brands:
         with bind.connect() as conn:
-            last = _newest_day(conn, brand.name)
+            last = newest_mention_day(conn, brand.name)
         if last is None:
             continue
         period = Period.days(last - timedelta(days=days - 1), last)

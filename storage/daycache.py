@@ -30,6 +30,7 @@ from storage.upsert import upsert_statement
 
 __all__ = [
     "affected_days",
+    "as_date",
     "cached_days",
     "clear",
     "day_of",
@@ -120,7 +121,7 @@ def touch_mentions(conn: Connection, ids: Sequence[int]) -> None:
 def generations(conn: Connection, first: date, last: date) -> dict[date, int]:
     """Each day's generation from ``first`` to ``last`` (inclusive); a missing day is 0."""
     rows = conn.execute(select(G.c.day, G.c.generation).where(G.c.day >= first, G.c.day <= last))
-    return {_as_date(d): int(g) for d, g in rows}
+    return {as_date(d): int(g) for d, g in rows}
 
 
 def cached_days(conn: Connection, key: str, first: date, last: date) -> dict[date, tuple[int, str]]:
@@ -130,7 +131,7 @@ def cached_days(conn: Connection, key: str, first: date, last: date) -> dict[dat
             F.c.key == key, F.c.day >= first, F.c.day <= last
         )
     )
-    return {_as_date(d): (int(g), str(r)) for d, g, r in rows}
+    return {as_date(d): (int(g), str(r)) for d, g, r in rows}
 
 
 def save_days(engine: Engine, key: str, entries: Mapping[date, tuple[int, str]]) -> bool:
@@ -177,7 +178,8 @@ def clear(conn: Connection, before: date | None = None) -> None:
     conn.execute(delete(F) if before is None else delete(F).where(F.c.day < before))
 
 
-def _as_date(value: object) -> date:
+def as_date(value: object) -> date:
+    """A day as a driver returns it (a date, a datetime, or SQLite's 'YYYY-MM-DD' text)."""
     if isinstance(value, datetime):
         return value.date()
     if isinstance(value, date):

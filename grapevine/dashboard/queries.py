@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Mapping, Sequence
-from datetime import date, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import (
@@ -33,6 +33,7 @@ from scoring.queries import (
     X,
     day_bucket,
     language_expr,
+    newest_mention_day,
     resolve_model_version,
     selection_scope,
 )
@@ -62,7 +63,6 @@ __all__ = [
 ]
 
 _m = schema.mentions
-_x = schema.matches
 _l = L  # the model's labels with people's corrections in their place
 _r = schema.runs
 
@@ -79,22 +79,6 @@ def current_model_version(conn: Connection) -> str | None:
     silently would blend two classifiers' judgements, so the app reads one version.
     """
     return resolve_model_version(conn, None)  # one rule, shared with scoring
-
-
-def newest_mention_day(conn: Connection, brand: str) -> date | None:
-    """The UTC day of the brand's newest brand-query mention, or None when it has none.
-
-    Restricted to ``role='brand'`` so the index on ``(brand, role, created_at)`` answers
-    it with one seek instead of a scan of every match.
-    """
-    newest = conn.execute(
-        select(func.max(_x.c.created_at)).where(_x.c.brand == brand, _x.c.role == "brand")
-    ).scalar()
-    if newest is None:
-        return None
-    if isinstance(newest, str):  # SQLite returns aggregates untyped
-        newest = datetime.fromisoformat(newest)
-    return newest.date() if isinstance(newest, datetime) else None
 
 
 def _sidebar_scope(filters: Filters, roles: Sequence[str], model_version: str | None) -> BrandScope:
