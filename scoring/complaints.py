@@ -14,7 +14,7 @@ import dataclasses
 import heapq
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from typing import Any
 
 from sqlalchemy import (
@@ -325,8 +325,9 @@ def _company_expr(brand: Brand) -> ColumnElement[bool]:
 
 
 def _utc(value: datetime | str) -> datetime:
-    """A timestamp from the database or from the figure cache (ISO text), comparable."""
-    return value if isinstance(value, datetime) else datetime.fromisoformat(value)
+    """A timestamp from the database or from the figure cache (ISO text), aware UTC."""
+    when = value if isinstance(value, datetime) else datetime.fromisoformat(value)
+    return when if when.tzinfo is not None else when.replace(tzinfo=UTC)
 
 
 def _handling(q: BrandQuery) -> tuple[int, list[tuple[str, str]], list[list[Any]], int]:
@@ -432,8 +433,7 @@ def complaint_behaviour(
             texts = {int(i): (t, u) for i, t, u in conn.execute(stmt)}
 
     delays = sorted(
-        max(0.0, (datetime.fromisoformat(first) - datetime.fromisoformat(created)).total_seconds())
-        / 3600.0
+        max(0.0, (_utc(first) - _utc(created)).total_seconds()) / 3600.0
         for created, first in answered_at
     )
     queue = tuple(
@@ -442,7 +442,7 @@ def complaint_behaviour(
             source=source,
             community=community,
             author=author,
-            created_at=datetime.fromisoformat(created),
+            created_at=_utc(created),
             text=texts.get(int(mention_id), ("", None))[0],
             url=texts.get(int(mention_id), ("", None))[1],
             engagement=int(engagement or 0),
@@ -453,10 +453,9 @@ def complaint_behaviour(
             queue_rows
         )
     )
-    n_rows = n_now
-    answered = len(answered_at)
-    response = metrics.ratio(answered, n_rows)
-    share_company = metrics.ratio(company, n_rows)
+    answered = len(answered_at)  # n_now complaints in all, the same rows day by day
+    response = metrics.ratio(answered, n_now)
+    share_company = metrics.ratio(company, n_now)
     return ComplaintBehaviour(
         brand=name,
         period=period,
@@ -468,7 +467,7 @@ def complaint_behaviour(
         ),
         channel=ChannelSplit(
             to_company=company,
-            to_peers=n_rows - company,
+            to_peers=n_now - company,
             to_company_pct=None if share_company is None else share_company * 100.0,
         ),
         answered=answered,

@@ -12,7 +12,7 @@ Why a counter and not a change log: the writer's upsert holds the counter's row 
 it commits, so a reader that read generation *g* and then, in a later statement, the data,
 saw everything written up to *g* (a newer write only makes the entry look stale, never
 fresh). Numbers from a sequence would let an early-numbered, late-committing write slip
-past a reader. Writers raise their days last in the transaction, in day order, so two
+past a reader. Writers raise their days after writing their rows, in day order, so two
 writers never wait on each other's counters in opposite orders.
 """
 
