@@ -81,10 +81,12 @@ def _authors(q: BrandQuery) -> dict[str, tuple[list[Advocate], int]]:
         )
         days: dict[Any, dict[str, tuple[list[str], list[int]]]] = {}
         for d, author, sentiment, n in conn.execute(stmt):
-            names, counts = days.setdefault(d, {"positive": ([], []), "negative": ([], [])})[
-                sentiment
-            ]
-            names.append(author)
+            empty: dict[str, tuple[list[str], list[int]]] = {
+                "positive": ([], []),
+                "negative": ([], []),
+            }
+            written, counts = days.setdefault(d, empty)[sentiment]
+            written.append(author)
             counts.append(int(n))
         return list(days.items())
 
