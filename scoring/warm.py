@@ -25,6 +25,7 @@ from scoring.quality import engagement_depth, quality_mix
 from scoring.queries import newest_mention_day
 from scoring.records import Period
 from scoring.wom import word_of_mouth
+from storage import daycache
 
 __all__ = ["FIGURES", "warm_figures"]
 
@@ -41,8 +42,11 @@ FIGURES: tuple[Callable[..., Any], ...] = (
 
 def warm_figures(bind: Engine, settings: Settings, *, stop: threading.Event | None = None) -> int:
     """Compute every brand's default figures: the ``[app] default_period_days`` ending on
-    its newest mention's day (what the dashboard opens on). Returns how many figures were
-    computed; a set ``stop`` ends it between figures."""
+    its newest mention's day (what the dashboard opens on), after dropping the stored days
+    that changed since they were stored. Returns how many figures were computed; a set
+    ``stop`` ends it between figures."""
+    with bind.begin() as conn:  # first drop what no view will read again (storage.daycache)
+        daycache.drop_stale(conn)
     days = settings.app.default_period_days
     done = 0
     for brand in settings.brands:

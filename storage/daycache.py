@@ -22,7 +22,7 @@ import logging
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import UTC, date, datetime
 
-from sqlalchemy import Connection, Engine, delete, exists, select
+from sqlalchemy import Connection, Engine, delete, exists, func, select
 from sqlalchemy.exc import SQLAlchemyError
 
 from storage import schema
@@ -34,6 +34,8 @@ __all__ = [
     "cached_days",
     "clear",
     "day_of",
+    "drop_days",
+    "drop_stale",
     "generations",
     "save_days",
     "touch_days",
@@ -176,6 +178,22 @@ def clear(conn: Connection, before: date | None = None) -> None:
     there any more). The generations stay: a day's counter never goes back, so a row a
     reader stores meanwhile can never pass for current."""
     conn.execute(delete(F) if before is None else delete(F).where(F.c.day < before))
+
+
+def drop_days(conn: Connection, days: Iterable[date]) -> None:
+    """Delete every stored figure row of ``days``, whatever its key: after a deletion
+    (``grapevine forget``) no stored row may still name what was deleted."""
+    ordered = sorted(set(days))
+    for start in range(0, len(ordered), 500):
+        conn.execute(delete(F).where(F.c.day.in_(ordered[start : start + 500])))
+
+
+def drop_stale(conn: Connection) -> int:
+    """Delete the stored figure rows whose day has changed since (never read again), so
+    none outlives the data it was computed from. Returns how many went."""
+    current = select(G.c.generation).where(G.c.day == F.c.day).scalar_subquery()
+    done = conn.execute(delete(F).where(F.c.generation != func.coalesce(current, 0)))
+    return int(done.rowcount or 0)
 
 
 def as_date(value: object) -> date:

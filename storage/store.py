@@ -617,6 +617,7 @@ class Store:
                     conn.execute(update(a).where(a.c.id == alert_id).values(payload=cleaned))
                     removed["alerts edited"] += 1
             daycache.touch_days(conn, days)
+            daycache.drop_days(conn, days)  # stored figures may name the deleted
         return removed
 
     def forget_figures_before(self, day: date) -> None:

@@ -244,3 +244,33 @@ def test_retention_drops_the_days_it_emptied(store: Store, acme: Settings) -> No
         oldest = conn.execute(select(func.min(schema.figure_days.c.day))).scalar_one()
     assert str(oldest) >= "2026-11-13"
     assert brand_overview(store.engine, acme, "Acme", WEEK).total.current == 2  # m4, m5
+
+
+def _stored_text(store: Store) -> str:
+    with store.engine.connect() as conn:
+        return " ".join(conn.execute(select(schema.figure_days.c.rows)).scalars())
+
+
+def test_deleting_a_person_leaves_no_stored_figure_naming_them(
+    store: Store, acme: Settings
+) -> None:
+    ids = seed(store, ROWS)
+    word_of_mouth(store.engine, acme, "Acme", WEEK)
+    complaint_behaviour(store.engine, acme, "Acme", WEEK)
+    assert '"bob"' in _stored_text(store)
+    store.delete_mentions([ids["m3"], ids["m4"]])  # what grapevine forget runs for bob
+    assert '"bob"' not in _stored_text(store)
+    assert '"ann"' in _stored_text(store)  # other days keep theirs
+
+
+def test_stale_days_are_dropped_before_warming(store: Store, acme: Settings) -> None:
+    seed(store, ROWS)
+    brand_overview(store.engine, acme, "Acme", WEEK)
+    with store.engine.begin() as conn:
+        daycache.touch_days(conn, [date(2026, 11, 12)])
+    with store.engine.begin() as conn:
+        assert daycache.drop_stale(conn) > 0
+    with store.engine.connect() as conn:
+        days = set(conn.execute(select(schema.figure_days.c.day)).scalars())
+    assert date(2026, 11, 12) not in {daycache.as_date(d) for d in days}
+    assert len(days) == 13  # the other days of the week and of the week before
