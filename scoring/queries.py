@@ -378,6 +378,20 @@ class BrandScope:
             own_communities=self.own_communities,
         )
 
+    def key(self, name: str) -> str | None:
+        """The figure cache's key (``scoring.daily``) for query ``name`` over this scope:
+        everything but the window (None: a text search, never stored)."""
+        return scope_key(
+            name,
+            self.filters,
+            self.brands,
+            self.roles,
+            self.model_version,
+            self.organic_for,
+            self.complaint_threshold,
+            self.own_communities,
+        )
+
     def select(self, *columns: Any) -> Any:
         """``columns`` per matching ``matches`` row (for aggregations)."""
         return select(*columns).select_from(self.from_).where(*self.where())

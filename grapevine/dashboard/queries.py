@@ -25,12 +25,13 @@ from sqlalchemy import (
 
 from config.scoring import ScoringSettings
 from grapevine.dashboard.filters import Filters
-from scoring.daily import per_day, scope_key
+from scoring.daily import figure_key, per_day, scope_key
 from scoring.health import next_run
 from scoring.queries import (
     BrandScope,
     L,
     X,
+    as_date,
     day_bucket,
     language_expr,
     newest_mention_day,
@@ -115,16 +116,21 @@ def languages(conn: Connection, filters: Filters, model_version: str | None) -> 
 
 
 def communities(conn: Connection, filters: Filters) -> list[str]:
-    """Communities the brand was mentioned in during the period (for the Mentions filter)."""
-    stmt = (
-        _sidebar_scope(filters, ROLES, None)
-        .mentions(_m.c.community)
-        .where(_m.c.community.is_not(None))
-        .group_by(_m.c.community)
-        .order_by(func.count().desc())
-        .limit(500)
-    )
-    return [str(c) for (c,) in conn.execute(stmt)]
+    """Communities the brand was mentioned in during the period (for the Mentions filter),
+    most mentioned first; counted day by day (``scoring.daily``)."""
+    scope = _sidebar_scope(filters, ROLES, None)
+
+    def compute(part: Period) -> Any:
+        day = day_bucket(_m.c.created_at, conn.dialect.name)
+        stmt = scope.with_period(part).mentions(day, _m.c.community, func.count())
+        return conn.execute(stmt.where(_m.c.community.is_not(None)).group_by(day, _m.c.community))
+
+    counts: dict[str, int] = {}
+    for _day, community, n in per_day(
+        conn, scope.key("sidebar.communities"), scope.period, compute
+    ):
+        counts[str(community)] = counts.get(str(community), 0) + int(n)
+    return sorted(counts, key=lambda c: (-counts[c], c))[:500]
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
@@ -209,8 +215,19 @@ def _scope(conn: Connection, query: MentionQuery, scoring: ScoringSettings | Non
 def count_mentions(
     conn: Connection, query: MentionQuery, scoring: ScoringSettings | None = None
 ) -> int:
-    """How many mentions the Mentions page's filters select (for the pager)."""
-    return int(conn.execute(_scope(conn, query, scoring).mentions(func.count())).scalar_one())
+    """How many mentions the Mentions page's filters select (for the pager): counted day
+    by day (``scoring.daily``) unless the page searches the text."""
+    scope = _scope(conn, query, scoring)
+    if scope.start is None or scope.end is None:
+        return int(conn.execute(scope.mentions(func.count())).scalar_one())
+
+    def compute(part: Period) -> Any:
+        day = day_bucket(_m.c.created_at, conn.dialect.name)
+        return conn.execute(scope.with_period(part).mentions(day, func.count()).group_by(day))
+
+    return sum(
+        int(n) for _day, n in per_day(conn, scope.key("mentions.count"), scope.period, compute)
+    )
 
 
 def _row_columns(language: Any, sentiment: Any, complaint: Any, quality: Any) -> tuple[Any, ...]:
@@ -306,6 +323,27 @@ def _latest_run(conn: Connection, source: str, *where: ColumnElement[bool]) -> A
     return conn.execute(stmt).first()
 
 
+def _stored_per_source(conn: Connection) -> dict[str, int]:
+    """Mentions stored per source, ever: a sum over every day since the first mention, each
+    day counted once until it changes (``scoring.daily``)."""
+    first, last = conn.execute(select(func.min(_m.c.created_at), func.max(_m.c.created_at))).one()
+    if first is None or last is None:
+        return {}
+    everything = Period.days(as_date(first), as_date(last))
+
+    def compute(part: Period) -> Any:
+        day = day_bucket(_m.c.created_at, conn.dialect.name)
+        stmt = select(day, _m.c.source, func.count()).where(
+            _m.c.created_at >= part.start, _m.c.created_at < part.end
+        )
+        return conn.execute(stmt.group_by(day, _m.c.source))
+
+    totals: dict[str, int] = {}
+    for _day, source, n in per_day(conn, figure_key("sources.totals"), everything, compute):
+        totals[str(source)] = totals.get(str(source), 0) + int(n)
+    return totals
+
+
 def source_health(
     conn: Connection, sources: Mapping[str, SourceSchedule], now: datetime
 ) -> list[SourceHealth]:
@@ -340,10 +378,7 @@ def source_health(
         )
         is not None
     }
-    totals = {
-        str(s): int(n)
-        for s, n in conn.execute(select(_m.c.source, func.count()).group_by(_m.c.source))
-    }
+    totals = _stored_per_source(conn)
     names = sorted(set(sources) | set(newest))
     out: list[SourceHealth] = []
     for name in names:

@@ -11,6 +11,14 @@ import pytest
 from sqlalchemy import func, select
 
 from config import Settings
+from grapevine.dashboard.filters import Filters
+from grapevine.dashboard.queries import (
+    MentionQuery,
+    SourceSchedule,
+    communities,
+    count_mentions,
+    source_health,
+)
 from grapevine.privacy.forget import apply_retention
 from nlp.classify import Labels
 from nlp.labeller import label_pending
@@ -274,3 +282,26 @@ def test_stale_days_are_dropped_before_warming(store: Store, acme: Settings) -> 
         days = set(conn.execute(select(schema.figure_days.c.day)).scalars())
     assert date(2026, 11, 12) not in {daycache.as_date(d) for d in days}
     assert len(days) == 13  # the other days of the week and of the week before
+
+
+def test_the_mentions_and_sources_pages_follow_writes(store: Store) -> None:
+    seed(store, ROWS)
+    sidebar = Filters("Acme", date(2026, 11, 10), date(2026, 11, 16))
+    page = MentionQuery(sidebar)
+
+    def seen() -> tuple[int, list[str], dict[str, int]]:
+        with store.engine.connect() as conn:
+            every = SourceSchedule(enabled=True, every=timedelta(hours=1))
+            health = source_health(conn, {"hackernews": every, "reddit": every}, at(20))
+            return (
+                count_mentions(conn, page),
+                communities(conn, sidebar),
+                {h.source: h.stored_mentions for h in health if h.stored_mentions},
+            )
+
+    assert seen() == (5, ["hackernews"], {"hackernews": 5})
+    assert seen() == (5, ["hackernews"], {"hackernews": 5})  # read back
+    seed(store, [Row("r1", at(11), source="reddit", community="reddit:r/acme")])
+    assert seen() == (6, ["hackernews", "reddit:r/acme"], {"hackernews": 5, "reddit": 1})
+    with store.engine.connect() as conn:  # a text search counts live, never stored
+        assert count_mentions(conn, MentionQuery(sidebar, text="acme")) == 6
