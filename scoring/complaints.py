@@ -279,12 +279,8 @@ def _daily_counts(q: BrandQuery, window: Period) -> dict[date, tuple[int, int]]:
         stmt = q.scope.with_period(part).select(day, *_count_exprs(cfg, brand)).group_by(day)
         return conn.execute(stmt)
 
-    out: dict[date, tuple[int, int]] = {}
-    for d, n, t in per_day(conn, q.key("complaints.daily"), window, compute):
-        day = as_date(d)
-        before = out.get(day, (0, 0))  # a part-day at an edge shares its day with nothing
-        out[day] = (before[0] + int(n or 0), before[1] + int(t or 0))
-    return out
+    rows = per_day(conn, q.key("complaints.daily"), window, compute)
+    return {as_date(d): (int(n or 0), int(t or 0)) for d, n, t in rows}  # one row a day
 
 
 def rate_buckets(

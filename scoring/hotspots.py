@@ -152,21 +152,18 @@ def community_hotspots(
 ) -> tuple[Hotspot, ...]:
     """Every community worth a look for ``brand`` over ``period``, best first."""
     with brand_query(bind, settings, brand, period, filters, model_version, scoring) as q:
-        cfg, name = q.cfg, q.brand.name
-        names = [name, *q.brand.competitors]
-        own_communities = {c.casefold() for c in q.brand.own_communities}
-        facts = _facts(q, names, period, own_communities)
-    ranked = rank_hotspots(facts, cfg)
+        facts = _facts(q)
+    ranked = rank_hotspots(facts, q.cfg)
     return tuple(ranked if limit is None else ranked[:limit])
 
 
-def _facts(
-    q: BrandQuery, names: list[str], period: Period, own_communities: set[str]
-) -> list[CommunityFacts]:
+def _facts(q: BrandQuery) -> list[CommunityFacts]:
     # Mention by mention (a mention matching several names counts once): one aggregate scan
     # of the window, and a bare count per community of the window before it, both day by
     # day (``scoring.daily``).
     conn, brand, filters, version, cfg = q.conn, q.brand, q.scope.filters, q.version, q.cfg
+    period, names = q.scope.period, [brand.name, *brand.competitors]
+    own_communities = {c.casefold() for c in brand.own_communities}
     label_join = and_(L.c.mention_id == M.c.id, L.c.model_version == (version or ""))
     day = day_bucket(M.c.created_at, conn.dialect.name)
 

@@ -378,9 +378,9 @@ class BrandScope:
             own_communities=self.own_communities,
         )
 
-    def key(self, name: str) -> str | None:
+    def key(self, name: str, *parts: Any) -> str | None:
         """The figure cache's key (``scoring.daily``) for query ``name`` over this scope:
-        everything but the window (None: a text search, never stored)."""
+        everything but the window, and ``parts`` (None: a text search, never stored)."""
         return scope_key(
             name,
             self.filters,
@@ -390,6 +390,7 @@ class BrandScope:
             self.organic_for,
             self.complaint_threshold,
             self.own_communities,
+            *parts,
         )
 
     def select(self, *columns: Any) -> Any:
@@ -428,17 +429,10 @@ class BrandQuery:
     scope: BrandScope
 
     def key(self, name: str, *parts: Any) -> str | None:
-        """The figure cache's key for query ``name`` in this scope (``scoring.daily``): the
-        brand, the scoring settings, the filters and the label version are all part of it."""
-        return scope_key(
-            name,
-            self.scope.filters,
-            self.brand.model_dump(mode="json"),
-            self.cfg.model_dump(mode="json"),
-            self.version,
-            self.scope.organic_for,
-            *parts,
-        )
+        """The figure cache's key for query ``name`` in this scope: the
+        scope's key with the brand's and the scoring settings (``scoring.daily``)."""
+        brand, cfg = self.brand.model_dump(mode="json"), self.cfg.model_dump(mode="json")
+        return self.scope.key(name, brand, cfg, *parts)
 
 
 @contextlib.contextmanager

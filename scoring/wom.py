@@ -81,11 +81,9 @@ def _authors(q: BrandQuery) -> dict[str, tuple[list[Advocate], int]]:
         )
         days: dict[Any, dict[str, tuple[list[str], list[int]]]] = {}
         for d, author, sentiment, n in conn.execute(stmt):
-            empty: dict[str, tuple[list[str], list[int]]] = {
-                "positive": ([], []),
-                "negative": ([], []),
-            }
-            written, counts = days.setdefault(d, empty)[sentiment]
+            if d not in days:
+                days[d] = {"positive": ([], []), "negative": ([], [])}
+            written, counts = days[d][sentiment]
             written.append(author)
             counts.append(int(n))
         return list(days.items())

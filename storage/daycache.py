@@ -29,7 +29,9 @@ from storage import schema
 from storage.upsert import upsert_statement
 
 __all__ = [
+    "Post",
     "affected_days",
+    "answered_days",
     "as_date",
     "cached_days",
     "clear",
@@ -43,6 +45,9 @@ __all__ = [
 ]
 
 log = logging.getLogger(__name__)
+
+#: A post as :func:`answered_days` needs it: (source, external_id, parent_id, thread_id).
+Post = tuple[str, str, str | None, str | None]
 
 G = schema.day_generations
 F = schema.figure_days
@@ -74,15 +79,10 @@ def touch_days(conn: Connection, days: Iterable[date]) -> None:
 
 
 def affected_days(conn: Connection, ids: Sequence[int]) -> set[date]:
-    """The days whose figures a write to mentions ``ids`` can move.
-
-    A mention's own day; and for a post by an own account (an answer), also the days of the
-    post it answers (its ``parent_id`` and ``thread_id``: that one is now replied to) and
-    of the stored replies to it (they now reply to an own post): hotspots and complaints
-    count both.
-    """
+    """The days whose figures a write to mentions ``ids`` can move: each mention's own day,
+    and for a post by an own account the days :func:`answered_days` names."""
     days: set[date] = set()
-    own_posts: list[tuple[str, str, str | None, str | None]] = []
+    own_posts: list[Post] = []
     is_own = exists().where(X.c.mention_id == M.c.id, X.c.role == "own")
     for start in range(0, len(ids), 500):
         chunk = list(ids[start : start + 500])
@@ -100,6 +100,14 @@ def affected_days(conn: Connection, ids: Sequence[int]) -> set[date]:
             days.add(day_of(r.created_at))
             if r.own:
                 own_posts.append((r.source, r.external_id, r.parent_id, r.thread_id))
+    return days | answered_days(conn, own_posts)
+
+
+def answered_days(conn: Connection, own_posts: Sequence[Post]) -> set[date]:
+    """For posts by own accounts (answers), the days of the stored posts they answer (their
+    ``parent_id`` and ``thread_id``: those are now replied to) and of the stored replies to
+    them (they now reply to an own post): hotspots and complaints count both."""
+    days: set[date] = set()
     for source in sorted({p[0] for p in own_posts}):
         posts = [p for p in own_posts if p[0] == source]
         answered = sorted({t for p in posts for t in (p[2], p[3]) if t is not None})

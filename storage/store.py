@@ -249,7 +249,13 @@ class Store:
             self._insert_ignore(conn, schema.matches, match_rows)
         # Last, in day order: the figures over these days (and, for answers, over the days
         # of the posts they answer) are recomputed; see storage/daycache.py.
-        daycache.touch_mentions(conn, sorted(ids.values()))
+        answers = [
+            (m.source, m.external_id, m.parent_id, m.thread_id)
+            for key, m in unique.items()
+            if any(match.role == "own" for match in matched.get(key, ()))
+        ]
+        days = {daycache.day_of(m.created_at) for m in unique.values()}
+        daycache.touch_days(conn, days | daycache.answered_days(conn, answers))
         return new, len(unique) - new
 
     def _insert_ignore(self, conn: Connection, table: Table, rows: list[dict[str, Any]]) -> None:
