@@ -4,21 +4,22 @@
                                    [--rounds 5] [--batch 32]
 
 All run in this process on the same texts (XLM-T validation posts, all 8 languages, plus
-complaint tweets): Grapevine's ``ThreeHeadClassifier`` (bf16 encoder layers run packed:
-token-wise parts on the real tokens only, attention per width padded to a multiple of 8
-tokens; three heads and language identification), the same classifier on its padded path
-(``packed=False``: batches of one padded width, what shipped before the packed path; same
-bits) and ``pipeline("text-classification")`` over the same multilingual-e5-small encoder
-as a plain fp32 ``BertForSequenceClassification`` (one head, unsorted batches, max_length
-128).
+complaint tweets): Grapevine's ``ThreeHeadClassifier`` as it labels (static int8 matrix
+products where the model ships a calibration, ``nlp.int8``; run packed: token-wise parts
+on the real tokens only, attention per width padded to a multiple of 8 tokens; three heads
+and language identification), the same model with bf16 products (``int8=False``, what
+shipped before) and ``pipeline("text-classification")`` over the same multilingual-e5-small
+encoder as a plain fp32 ``BertForSequenceClassification`` (one head, unsorted batches,
+max_length 128).
 
 They alternate, one pass each per round, so a change in the machine's load hits all of
 them; the figure to read is the median of the per-round ratios (a shared CPU moves absolute
 rates by 2x, see docs/nlp.md). Peak RSS is measured once per model, while only that model
 is loaded: the kernel's high-water mark is reset (``clear_refs`` 5) before and read from
 ``/proc/self/status`` after. Last, the batch-invariance check: the texts again in shuffled
-order at another batch size, with the number of labels or probabilities that changed, and
-the padded path's results against the packed path's.
+order at another batch size, with the number of labels or probabilities that changed (for
+both precisions), and the bf16 padded path's results (``packed=False``) against its packed
+path's.
 """
 
 from __future__ import annotations
@@ -138,13 +139,10 @@ def main() -> None:
     ours = ThreeHeadClassifier(args.weights, batch_size=args.batch)
     ours.classify(texts)  # warm-up: lingua loads each language model lazily
     peak_ours = rss_mib("VmHWM")
-
-    def padded(batch_texts: Sequence[str]) -> object:
-        ours.packed = False
-        try:
-            return ours.classify(batch_texts)
-        finally:
-            ours.packed = True
+    bf16 = ThreeHeadClassifier(
+        args.weights, batch_size=args.batch, int8=False, languages=ours.languages
+    )
+    bf16.classify(texts[:64])
 
     with tempfile.TemporaryDirectory() as tmp:
         reset_peak()
@@ -154,12 +152,12 @@ def main() -> None:
         rounds: list[tuple[float, float, float]] = []
         for n in range(args.rounds):
             a = rate(ours.classify, texts)
-            p = rate(padded, texts)
+            p = rate(bf16.classify, texts)
             b = rate(baseline, texts)
             rounds.append((a, p, b))
             print(
-                f"round {n + 1}: grapevine {a:6.1f}/s   padded path {p:6.1f}/s   "
-                f"pipeline {b:6.1f}/s   ratio {a / b:5.2f}x (padded {p / b:5.2f}x)",
+                f"round {n + 1}: grapevine {a:6.1f}/s   bf16 {p:6.1f}/s   "
+                f"pipeline {b:6.1f}/s   ratio {a / b:5.2f}x (bf16 {p / b:5.2f}x)",
                 flush=True,
             )
         del baseline
@@ -171,11 +169,11 @@ def main() -> None:
     )
     print("| --- | --- | --- | --- | --- | --- |")
     names = (
-        "grapevine: 3 heads + language id, bf16 encoder, packed",
-        "grapevine, padded path (packed=False, as before)",
+        f"grapevine: 3 heads + language id, packed, {ours.model.precision()}",
+        "grapevine, bf16 products (int8=False, as before)",
         "pipeline: 1 head, fp32",
     )
-    peaks = (f"{peak_ours:.0f}", "same model", f"{peak_baseline:.0f}")
+    peaks = (f"{peak_ours:.0f}", "not measured alone", f"{peak_baseline:.0f}")
     for k, (name, peak) in enumerate(zip(names, peaks, strict=True)):
         ratios = [r[k] / r[2] for r in rounds]
         print(
@@ -185,25 +183,36 @@ def main() -> None:
         )
     gain = [r[0] / r[1] for r in rounds]
     print(
-        f"packed vs padded path, median of per-round ratios: {statistics.median(gain):.2f}x "
-        f"(range {min(gain):.2f}-{max(gain):.2f})"
+        f"{ours.model.precision()} vs bf16, median of per-round ratios: "
+        f"{statistics.median(gain):.2f}x (range {min(gain):.2f}-{max(gain):.2f})"
     )
 
-    def run_at(batch: int) -> Callable[[Sequence[str]], list[object]]:
+    def run_at(
+        classifier: ThreeHeadClassifier, batch: int
+    ) -> Callable[[Sequence[str]], list[object]]:
         def run(batch_texts: Sequence[str]) -> list[object]:
-            ours.batch_size = batch
-            return list(ours.classify(batch_texts))
+            classifier.batch_size = batch
+            return list(classifier.classify(batch_texts))
 
         return run
 
-    reference = run_at(args.batch)(texts)
-    changed = invariance(reference, run_at(7), texts)
-    print(f"batch invariance: {changed} results changed (shuffled and halved, batch 7 vs 32)")
-    ours.packed = False
-    before = run_at(args.batch)(texts)
-    ours.packed = True
+    for name, classifier in ((ours.model.precision(), ours), ("bf16", bf16)):
+        reference = run_at(classifier, args.batch)(texts)
+        changed = invariance(reference, run_at(classifier, 7), texts)
+        print(
+            f"batch invariance, {name}: {changed} results changed "
+            "(shuffled and halved, batch 7 vs 32)"
+        )
+    bf16.packed = False
+    before = run_at(bf16, args.batch)(texts)
+    bf16.packed = True
     moved = sum(a != b for a, b in zip(before, reference, strict=True))
-    print(f"padded path vs packed path: {moved} results differ")
+    print(f"bf16 padded path vs packed path: {moved} results differ")
+    differ = sum(
+        a.sentiment != b.sentiment  # type: ignore[attr-defined]
+        for a, b in zip(run_at(ours, args.batch)(texts), reference, strict=True)
+    )
+    print(f"{ours.model.precision()} vs bf16: {differ} of {len(texts)} sentiment labels differ")
 
 
 if __name__ == "__main__":

@@ -22,7 +22,8 @@ class NlpSettings(BaseModel):
     weights: Path | None = None  # a three-head model directory; None: nlp/weights
     batch_size: int = Field(default=32, ge=1, le=1024)
     max_length: int = Field(default=128, ge=8, le=512)
-    quantise: bool = True
+    quantise: bool = True  # low-precision, batch-invariant inference (false: fp32)
+    int8: bool = True  # static int8 products where the model ships int8.json (false: bf16)
     threads: int = Field(default=0, ge=0)  # torch threads; 0 leaves torch's default
     languages: tuple[str, ...] = DEFAULT_LANGUAGES
     language_low_accuracy: bool = False  # lingua trigram-only mode: far less memory

@@ -5,13 +5,16 @@ tokenised, ordered by their length padded up to a multiple of ``WIDTH_STEP`` tok
 run through the model under ``torch.inference_mode()``; the results go back in input order.
 The shipped model's encoder layers are converted to bfloat16 in place on load
 (``nlp.model.quantise``) and run packed (``ThreeHeadModel.packed_logits``): the token-wise
-parts of the layers on the real tokens only, attention per padded width.
+parts of the layers on the real tokens only, attention per padded width. Where the model
+directory ships an int8 calibration (``nlp.int8``), the layers' matrix products run in
+static int8 (``int8=False``: bf16).
 
 Batch invariance: a text's labels and probabilities are a function of its text and the
 model version only, bit for bit, whatever the order, the batch size and the other texts in
 the call. The padded width depends on the text alone, so attention, layer norms and
 pooling always see the same shapes for it; oneDNN's bf16 matrix products compute a row
-alike whatever the number of rows (fp32 MKL products do not); the heads are per-row dot
+alike whatever the number of rows (fp32 MKL products do not), and its static int8 products
+sum integers exactly, with fixed activation scales; the heads are per-row dot
 products and the probabilities are computed per row in Python
 (``tests/nlp/test_invariance.py`` checks all of it with the shipped model).
 
@@ -31,9 +34,10 @@ from typing import Any, Protocol
 import torch
 
 from config.nlp import DEFAULT_LANGUAGES
+from nlp import int8 as static_int8
 from nlp.labels import Labels
 from nlp.language import LanguageIdentifier
-from nlp.model import QUANTISATION, HeadLogits, ModelMeta, ThreeHeadModel, load_model, quantise
+from nlp.model import SHIPPED_DIR, HeadLogits, ModelMeta, ThreeHeadModel, load_model, quantise
 
 CHARS_PER_TOKEN_BOUND = 32  # no tokenizer piece is longer; cut before tokenising
 WIDTH_STEP = 8  # texts are padded to a multiple of 8 tokens, whatever their neighbours
@@ -108,36 +112,61 @@ class ThreeHeadClassifier:
         quantised: bool = True,
         languages: LanguageIdentifier | None = None,
         packed: bool = True,
+        int8: bool = True,
     ) -> None:
         """``packed=False`` runs the bf16 model on padded batches of one width each, as
-        before the packed path (the same bits, slower; the benchmark compares both)."""
+        before the packed path (the same bits, slower; the benchmark compares both).
+        ``int8``: static int8 products where the directory ships a calibration."""
         model, tokenizer, meta = load_model(directory)
         self.model = quantise(model) if quantised else model
+        calibration = static_int8.Calibration.load(directory or SHIPPED_DIR)
+        if quantised and int8 and packed and calibration and static_int8.available():
+            self.model.use_int8(calibration)
         self.tokenizer = tokenizer
         self.meta: ModelMeta = meta
         self.name = meta.name
-        # The inference precision changes labels, so it is part of the version on every
-        # label row: labels of the old dynamic-int8 inference (the bare version) are never
-        # mixed with these, nor fp32 labels (``quantise = false``) with bf16 ones.
-        self.version = f"{meta.version}-{QUANTISATION if quantised else 'fp32'}"
         self.batch_size = batch_size
         self.max_length = max_length or meta.max_length
         self.languages = languages or LanguageIdentifier()
         self.packed = packed
+        # The inference precision changes labels, so it is part of the version on every
+        # label row: labels of the old dynamic-int8 inference (the bare version), of bf16,
+        # of int8 with another calibration and of fp32 (``quantise = false``) are never
+        # mixed.
+        self.version = f"{meta.version}-{self.model.precision()}"
+
+    def packed_batches(
+        self, texts: Sequence[str]
+    ) -> list[tuple[list[int], torch.Tensor, list[int], list[int]]]:
+        """``texts`` as packed batches: each batch's rows (input indices) and
+        ``packed_logits``' arguments."""
+        encodings = self._encode(texts)
+        lengths = [len(e.ids) for e in encodings]
+        out = []
+        for rows in packed_batches(lengths, self.batch_size):
+            ids = torch.tensor([t for i in rows for t in encodings[i].ids])
+            widths = [padded_width(lengths[i]) for i in rows]
+            out.append((rows, ids, [lengths[i] for i in rows], widths))
+        return out
+
+    def calibrate(self, texts: Sequence[str]) -> static_int8.Calibration:
+        """An int8 calibration of this (bf16) model measured on ``texts``: training
+        texts, never validation or test ones."""
+        if not self.model.packable():
+            raise ValueError("calibration runs the packed bf16 model (quantised=True)")
+        batches = [(ids, lengths, widths) for _, ids, lengths, widths in self.packed_batches(texts)]
+        return self.model.calibrate(batches)
 
     def scores(self, texts: Sequence[str]) -> list[tuple[list[float], float, list[float]]]:
         """Per text: sentiment probabilities, complaint probability, quality probabilities."""
-        encodings = self._encode(texts)
         out: list[Any] = [None] * len(texts)
-        lengths = [len(e.ids) for e in encodings]
         with torch.inference_mode():
             if self.packed and isinstance(self.model, ThreeHeadModel) and self.model.packable():
-                for rows in packed_batches(lengths, self.batch_size):
-                    ids = torch.tensor([t for i in rows for t in encodings[i].ids])
-                    widths = [padded_width(lengths[i]) for i in rows]
-                    logits = self.model.packed_logits(ids, [lengths[i] for i in rows], widths)
-                    _probabilities(logits, rows, out)
+                for rows, ids, lengths, widths in self.packed_batches(texts):
+                    _probabilities(self.model.packed_logits(ids, lengths, widths), rows, out)
                 return out
+            encodings = self._encode(texts)
+            lengths = [len(e.ids) for e in encodings]
             # fp32 (``quantised=False``), a model wrapped for another device, or
             # ``packed=False``: padded batches of one width each, the model's own forward
             for width, rows in batches(lengths, self.batch_size):
@@ -282,6 +311,7 @@ def load_classifier(
     batch_size: int = 32,
     max_length: int | None = None,
     quantised: bool = True,
+    int8: bool = True,
     languages: Sequence[str] | None = None,
     language_low_accuracy: bool = False,
 ) -> Classifier:
@@ -294,6 +324,7 @@ def load_classifier(
         batch_size=batch_size,
         max_length=max_length,
         quantised=quantised,
+        int8=int8,
         languages=identifier,
     )
     if model in (None, "", "shipped"):

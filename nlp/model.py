@@ -10,9 +10,10 @@ use that with a tiny random model).
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import json
-from collections.abc import Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
@@ -25,6 +26,14 @@ from transformers import BertConfig, BertModel
 from transformers.masking_utils import create_bidirectional_mask
 
 from nlp.encoder import TextTokenizer, build_e5_tokenizer, load_e5_encoder, read_e5
+from nlp.int8 import (
+    OUTLIER_CHANNELS,
+    Calibration,
+    Int8FeedForward,
+    Int8Linear,
+    Observer,
+    summarise,
+)
 from nlp.labels import QUALITIES, SENTIMENTS
 
 WEIGHTS_FILE = "weights.safetensors"
@@ -80,6 +89,19 @@ class ThreeHeadModel(nn.Module):
         self.sentiment = nn.Linear(hidden, len(SENTIMENTS))
         self.complaint = nn.Linear(hidden, 1)
         self.quality = nn.Linear(hidden, len(QUALITIES))
+        self.int8: Calibration | None = None  # set by ``use_int8``: packed layers in int8
+
+    def use_int8(self, calibration: Calibration | None) -> None:
+        """Run the packed encoder layers' matrix products in static int8 (``nlp.int8``)
+        with this calibration, or in bf16 again (None)."""
+        self.int8 = calibration
+
+    def precision(self) -> str:
+        """What the label version says about inference: int8 (with its calibration's
+        digest: another calibration, other labels), bf16 or fp32."""
+        if self.packable() and self.int8 is not None:
+            return f"int8-{self.int8.digest()[:8]}"
+        return "bf16" if self._layer_dtype() == INFERENCE_DTYPE else "fp32"
 
     def _mask(self, hidden: torch.Tensor, attention_mask: torch.Tensor) -> Any:
         # Always a mask, even for a batch without padding (where transformers would pass
@@ -147,7 +169,11 @@ class ThreeHeadModel(nn.Module):
         )
 
     def packed_logits(
-        self, ids: torch.Tensor, lengths: Sequence[int], widths: Sequence[int]
+        self,
+        ids: torch.Tensor,
+        lengths: Sequence[int],
+        widths: Sequence[int],
+        layers: Sequence[_PackedLayer] | None = None,
     ) -> HeadLogits:
         """:meth:`forward` on texts packed without padding, bit for bit the same logits.
 
@@ -160,12 +186,14 @@ class ThreeHeadModel(nn.Module):
         does the pooling. Padded positions hold copies of the text's last token where
         ``forward`` holds the layers' outputs for pad tokens: they are masked keys (weight
         exactly 0) and have pooling weights of exactly 0, so no real token's result changes
-        (``tests/nlp/test_invariance.py`` compares both paths bit for bit).
+        (``tests/nlp/test_invariance.py`` compares both paths bit for bit). With
+        ``use_int8`` the Linears run in static int8 instead: other bits, as invariant.
+        ``layers`` (calibration) replaces the model's own packed layers.
         """
         if not self.packable():
             raise ValueError("packed inference needs the bf16 encoder (quantise) in eval mode")
         batch = _PackedBatch.build(lengths, widths)
-        layers = self._packed_layers()
+        layers = self._packed_layers() if layers is None else layers
         hidden = self._packed_embeddings(ids, batch.positions)
         for layer in layers:
             # every text's rows padded to its width; a padded row repeats the text's last
@@ -176,7 +204,7 @@ class ThreeHeadModel(nn.Module):
                 0, batch.slots
             )
             hidden = layer.norm1(layer.out(context) + hidden)
-            hidden = layer.norm2(layer.down(layer.act(layer.up(hidden))) + hidden)
+            hidden = layer.norm2(layer.feed_forward(hidden) + hidden)
         full = hidden.float().index_select(0, batch.padded)
         pooled = self.dropout(torch.cat([group.pool(full) for group in batch.groups]))
         return HeadLogits(
@@ -196,16 +224,55 @@ class ThreeHeadModel(nn.Module):
 
     def _packed_layers(self) -> list[_PackedLayer]:
         """The encoder layers' weights in the form :meth:`packed_logits` runs, built once
-        and rebuilt whenever a weight changes (another tensor, or one modified in place)."""
+        and rebuilt whenever a weight changes (another tensor, or one modified in place)
+        or the int8 calibration does."""
         params = list(self.encoder.encoder.parameters())
-        key = tuple((p.data_ptr(), p._version, p.dtype) for p in params)
+        key = (tuple((p.data_ptr(), p._version, p.dtype) for p in params), self.int8)
         cached = self.__dict__.get("_packed_cache")
         if cached is None or cached[0] != key:
-            layers = [_PackedLayer.of(layer) for layer in self.encoder.encoder.layer]
+            layers = [
+                _PackedLayer.of(layer, i, self.int8)
+                for i, layer in enumerate(self.encoder.encoder.layer)
+            ]
             self.__dict__["_packed_cache"] = (key, layers)
             return layers
         result: list[_PackedLayer] = cached[1]
         return result
+
+    def calibrate(
+        self,
+        batches: Iterable[tuple[torch.Tensor, Sequence[int], Sequence[int]]],
+        outlier_channels: int = OUTLIER_CHANNELS,
+    ) -> Calibration:
+        """Static int8's calibration (``nlp.int8``): the inputs every packed bf16 Linear
+        sees on these packed batches (``packed_logits``' arguments)."""
+        observers: dict[str, Observer] = {}
+
+        def watch(key: str, linear: Callable[[torch.Tensor], torch.Tensor]) -> Observer:
+            observers[key] = Observer(linear)
+            return observers[key]
+
+        layers = []
+        for i, layer in enumerate(self.encoder.encoder.layer):
+            packed = _PackedLayer.of(layer)
+            assert isinstance(packed.feed_forward, _FeedForward)
+            ffn = packed.feed_forward
+            layers.append(
+                dataclasses.replace(
+                    packed,
+                    qkv=watch(f"{i}.qkv", packed.qkv),
+                    out=watch(f"{i}.out", packed.out),
+                    feed_forward=dataclasses.replace(
+                        ffn, up=watch(f"{i}.up", ffn.up), down=watch(f"{i}.down", ffn.down)
+                    ),
+                )
+            )
+        texts = 0
+        with torch.inference_mode():
+            for ids, lengths, widths in batches:
+                self.packed_logits(ids, lengths, widths, layers)
+                texts += len(lengths)
+        return summarise(observers, texts, outlier_channels)
 
 
 def _onednn_linear_available() -> bool:
@@ -308,35 +375,65 @@ class _PackedBatch:
 
 
 @dataclass(frozen=True)
+class _FeedForward:
+    """A BERT layer's feed-forward part in bf16: up, GELU, down."""
+
+    up: Callable[[torch.Tensor], torch.Tensor]
+    act: Any
+    down: Callable[[torch.Tensor], torch.Tensor]
+
+    def __call__(self, x: torch.Tensor) -> torch.Tensor:
+        return self.down(self.act(self.up(x)))
+
+
+@dataclass(frozen=True)
 class _PackedLayer:
     """One ``BertLayer`` for :meth:`ThreeHeadModel.packed_logits`: query, key and value in
     one matrix product (the same per-element sums as three), prepacked weights."""
 
-    qkv: _Linear
-    out: _Linear
-    up: _Linear
-    down: _Linear
+    qkv: Callable[[torch.Tensor], torch.Tensor]
+    out: Callable[[torch.Tensor], torch.Tensor]
+    feed_forward: Callable[[torch.Tensor], torch.Tensor]
     norm1: nn.Module
     norm2: nn.Module
-    act: Any
     heads: int
     scaling: float
 
     @classmethod
-    def of(cls, layer: Any) -> _PackedLayer:
-        """From a transformers ``BertLayer`` (typed ``Any``: its submodules are)."""
+    def of(cls, layer: Any, index: int = 0, int8: Calibration | None = None) -> _PackedLayer:
+        """From a transformers ``BertLayer`` (typed ``Any``: its submodules are), the
+        ``index``-th, with bf16 Linears or, given a calibration, int8 ones."""
         attention = layer.attention.self
+        qkv = (
+            torch.cat([attention.query.weight, attention.key.weight, attention.value.weight]),
+            torch.cat([attention.query.bias, attention.key.bias, attention.value.bias]),
+        )
+        out = (layer.attention.output.dense.weight, layer.attention.output.dense.bias)
+        up = (layer.intermediate.dense.weight, layer.intermediate.dense.bias)
+        down = (layer.output.dense.weight, layer.output.dense.bias)
+        act = layer.intermediate.intermediate_act_fn
+        linears: dict[str, Callable[[torch.Tensor], torch.Tensor]]
+        if int8 is None:
+            linears = {"qkv": _Linear.of(*qkv), "out": _Linear.of(*out)}
+            feed_forward: Callable[[torch.Tensor], torch.Tensor]
+            feed_forward = _FeedForward(_Linear.of(*up), act, _Linear.of(*down))
+        else:
+            if not _is_erf_gelu(act):
+                raise ValueError("static int8 expects BERT layers with GELU (erf)")
+            ranges = {name: int8.ranges[f"{index}.{name}"] for name in ("qkv", "out", "up", "down")}
+            linears = {
+                "qkv": Int8Linear.of(*qkv, *ranges["qkv"]),
+                "out": Int8Linear.of(*out, *ranges["out"]),
+            }
+            feed_forward = Int8FeedForward.of(
+                up, down, ranges["up"], ranges["down"], int8.outliers.get(f"{index}.down", ())
+            )
         return cls(
-            qkv=_Linear.of(
-                torch.cat([attention.query.weight, attention.key.weight, attention.value.weight]),
-                torch.cat([attention.query.bias, attention.key.bias, attention.value.bias]),
-            ),
-            out=_Linear.of(layer.attention.output.dense.weight, layer.attention.output.dense.bias),
-            up=_Linear.of(layer.intermediate.dense.weight, layer.intermediate.dense.bias),
-            down=_Linear.of(layer.output.dense.weight, layer.output.dense.bias),
+            qkv=linears["qkv"],
+            out=linears["out"],
+            feed_forward=feed_forward,
             norm1=layer.attention.output.LayerNorm,
             norm2=layer.output.LayerNorm,
-            act=layer.intermediate.intermediate_act_fn,
             heads=attention.num_attention_heads,
             scaling=attention.scaling,
         )
@@ -351,6 +448,13 @@ class _PackedLayer:
             query, key, value, attn_mask=group.keys, dropout_p=0.0, scale=self.scaling
         )
         return context.transpose(1, 2).reshape(group.texts * group.width, hidden)
+
+
+def _is_erf_gelu(act: Any) -> bool:
+    """transformers' ``"gelu"``: the exact (erf) GELU that oneDNN's post-op computes."""
+    probe = torch.linspace(-4, 4, 33)
+    with torch.no_grad():
+        return bool(torch.allclose(act(probe), functional.gelu(probe), atol=1e-6))
 
 
 def stored_state(model: ThreeHeadModel, tuned_from_layer: int) -> dict[str, torch.Tensor]:

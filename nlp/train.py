@@ -33,6 +33,7 @@ from torch import nn
 from nlp.data import Example, data_digest, load_examples
 from nlp.encoder import build_e5_tokenizer, load_e5_encoder, read_e5
 from nlp.evaluate import figures_for, record_ctc
+from nlp.int8 import Calibration
 from nlp.labels import QUALITIES
 from nlp.model import (
     QUANTISATION,
@@ -386,11 +387,37 @@ def train(
     )
     save_model(model, meta, out, tokenizer=None)
     say(f"saved {version} to {out}")
+    calibration = calibrate_directory(out, examples)
+    say(f"int8 calibration measured on {calibration.texts} training texts")
     del model
     figures.update(record_ctc(out, data))  # evaluation only: the CTC never trains anything
     for line in format_figures(figures):
         log(line)
     return figures
+
+
+CALIBRATION_TEXTS = 3000
+
+
+def calibration_texts(examples: Sequence[Example], count: int = CALIBRATION_TEXTS) -> list[str]:
+    """A fixed sample of training texts (every source) for the int8 calibration: the
+    inputs' ranges must be those of real posts, and never of validation or test ones."""
+    texts = sorted({e.text for e in examples if e.split == "train"})
+    return random.Random(7).sample(texts, min(count, len(texts)))
+
+
+def calibrate_directory(directory: Path, examples: Sequence[Example]) -> Calibration:
+    """Measure a saved model's int8 calibration and write it beside the weights
+    (``int8.json``), replacing any earlier one: the labels' version names it."""
+    from nlp.classify import ThreeHeadClassifier
+    from nlp.language import LanguageIdentifier
+
+    classifier = ThreeHeadClassifier(
+        directory, int8=False, languages=LanguageIdentifier(("en", "de"), low_accuracy=True)
+    )
+    calibration = classifier.calibrate(calibration_texts(examples))
+    calibration.save(directory)
+    return calibration
 
 
 def quality_weights(examples: Sequence[Example], recipe: Recipe) -> list[float]:

@@ -79,6 +79,7 @@ def build_classifier(settings: NlpSettings, model: str | None = None) -> Classif
         batch_size=settings.batch_size,
         max_length=settings.max_length,
         quantised=settings.quantise,
+        int8=settings.int8,
         languages=settings.languages,
         language_low_accuracy=settings.language_low_accuracy,
     )
@@ -340,6 +341,32 @@ def train_command(
     )
 
 
+def calibrate_command(
+    data: Annotated[Path, typer.Option(help="The shared data folder.")] = Path("../shared/data"),
+    weights: Annotated[
+        Path | None, typer.Option(help="Model directory to calibrate (default: nlp/weights).")
+    ] = None,
+) -> None:
+    """Measure a model's int8 calibration on training texts and write its int8.json.
+
+    ``grapevine train`` does this itself; run it for a model directory without one. The
+    labels' version names the calibration, so stored mentions are relabelled once."""
+    from nlp.data import load_examples
+    from nlp.model import SHIPPED_DIR
+    from nlp.train import calibrate_directory
+
+    if not (data / "README.md").exists():
+        console.print(f"[bold red]No training data[/] at {data}")
+        raise typer.Exit(2)
+    directory = weights or SHIPPED_DIR
+    with console.status("Calibrating int8 on training texts…"):
+        calibration = calibrate_directory(directory, load_examples(data))
+    console.print(
+        f"int8 calibration of {directory} measured on {calibration.texts} training texts "
+        f"({calibration.digest()[:8]})"
+    )
+
+
 def labelling_job(
     settings: Settings, store: Store, stop: threading.Event | None = None
 ) -> ScheduledJob:
@@ -373,6 +400,7 @@ def _jobs(context: JobContext) -> list[ScheduledJob]:
 def add_commands(app: typer.Typer) -> None:
     """Add the NLP commands to the ``grapevine`` app."""
     app.command("train")(train_command)
+    app.command("calibrate")(calibrate_command)
     app.command("classify")(classify_command)
     app.command("label")(label_command)
 

@@ -3,14 +3,16 @@
 The same texts are classified in several orders, batch sizes and with different
 neighbours; every label and every probability must be identical, bit for bit (the store
 keeps the probabilities as floats, so "rounded as stored" is exact equality). The tiny
-random model runs the same bf16 packed path as the shipped one; the shipped model is
-checked too (slow: it loads the real encoder). The packed path (token-wise parts on the
+random model runs the same packed paths as the shipped one, bf16 and static int8 (with a
+calibration measured here); the shipped model is checked too (slow: it loads the real
+encoder), as it labels (int8) and in bf16. The bf16 packed path (token-wise parts on the
 real tokens only) must give the same bits as the padded forward it replaced.
 """
 
 from __future__ import annotations
 
 import random
+import shutil
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -18,6 +20,7 @@ from typing import Any
 import pytest
 import torch
 
+from nlp import int8
 from nlp.classify import (
     WIDTH_STEP,
     ThreeHeadClassifier,
@@ -212,22 +215,45 @@ def test_tiny_bf16_model_is_batch_invariant(
     check_invariance(classifier, corpus())
 
 
-@pytest.mark.slow
-def test_shipped_model_is_batch_invariant() -> None:
-    classifier = ThreeHeadClassifier(
-        languages=LanguageIdentifier(("en", "de", "ru", "sv", "zh"), low_accuracy=True)
+@pytest.mark.skipif(not int8.available(), reason="no oneDNN int8 in this torch")
+def test_tiny_int8_model_is_batch_invariant(
+    tiny_model_dir: Path, languages: LanguageIdentifier, tmp_path: Path
+) -> None:
+    directory = tmp_path / "model"
+    shutil.copytree(tiny_model_dir, directory)
+    ThreeHeadClassifier(directory, int8=False, languages=languages).calibrate(corpus()).save(
+        directory
     )
+    classifier = ThreeHeadClassifier(directory, languages=languages)
+    assert classifier.model.precision().startswith("int8-")
     check_invariance(classifier, corpus())
-    # nor does ``[nlp] threads`` change a label: one thread gives the same bits
+    check_threads(classifier, corpus())
+
+
+def check_threads(classifier: ThreeHeadClassifier, texts: Sequence[str]) -> None:
+    """``[nlp] threads`` changes no label: one thread gives the bits of the default."""
     threads = torch.get_num_threads()
     classifier.batch_size = 32
-    reference = classifier.classify(corpus())
-    # the packed path gives the bits of the padded path it replaced
-    classifier.packed = False
-    assert classifier.classify(corpus()) == reference
-    classifier.packed = True
+    reference = classifier.classify(texts)
     try:
         torch.set_num_threads(1)
-        assert classifier.classify(corpus()) == reference
+        assert classifier.classify(texts) == reference
     finally:
         torch.set_num_threads(threads)
+
+
+@pytest.mark.slow
+def test_shipped_model_is_batch_invariant() -> None:
+    languages = LanguageIdentifier(("en", "de", "ru", "sv", "zh"), low_accuracy=True)
+    classifier = ThreeHeadClassifier(languages=languages)
+    if int8.available():  # as it labels: the shipped calibration, int8 products
+        assert classifier.model.precision().startswith("int8-")
+    check_invariance(classifier, corpus())
+    check_threads(classifier, corpus())
+    bf16 = ThreeHeadClassifier(languages=languages, int8=False)
+    check_invariance(bf16, corpus())
+    check_threads(bf16, corpus())
+    # bf16's packed path gives the bits of the padded path it replaced
+    reference = bf16.classify(corpus())
+    bf16.packed = False
+    assert bf16.classify(corpus()) == reference

@@ -1,0 +1,174 @@
+"""Static int8 inference (``nlp.int8``): calibration, the int8 products, and the classifier
+and commands that use them. Batch invariance is in ``test_invariance.py``."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+import torch
+from torch.nn import functional
+from typer.testing import CliRunner
+
+from grapevine.cli import app
+from nlp import int8
+from nlp.classify import ThreeHeadClassifier
+from nlp.int8 import CALIBRATION_FILE, Calibration, Int8FeedForward, Int8Linear, Observer
+from nlp.language import LanguageIdentifier
+from nlp.train import calibrate_directory, calibration_texts
+from tests.nlp.test_invariance import corpus
+
+pytestmark = pytest.mark.skipif(not int8.available(), reason="no oneDNN int8 in this torch")
+
+
+@pytest.fixture(scope="module")
+def tiny_int8_dir(tiny_model_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The tiny model with a calibration measured on the test corpus."""
+    directory = tmp_path_factory.mktemp("tiny_int8") / "model"
+    shutil.copytree(tiny_model_dir, directory)
+    languages = LanguageIdentifier(("en", "de"), low_accuracy=True)
+    bf16 = ThreeHeadClassifier(directory, int8=False, languages=languages)
+    bf16.calibrate(corpus()).save(directory)
+    return directory
+
+
+def test_calibration_round_trips_and_rejects_broken_files(tmp_path: Path) -> None:
+    calibration = Calibration({"0.qkv": (-1.5, 2.0), "0.down": (-0.17, 3.0)}, {"0.down": (4,)}, 9)
+    assert Calibration.from_json(calibration.to_json()) == calibration
+    assert calibration.digest() == Calibration.from_json(calibration.to_json()).digest()
+    other = Calibration({"0.qkv": (-1.5, 2.5), "0.down": (-0.17, 3.0)}, {"0.down": (4,)}, 9)
+    assert other.digest() != calibration.digest()
+    assert Calibration.load(tmp_path) is None  # no file: bf16 runs
+    calibration.save(tmp_path)
+    assert Calibration.load(tmp_path) == calibration
+    for broken in ("{", '{"ranges": {"0.qkv": [0.5, 2.0]}}', '{"ranges": {"0.qkv": [0, 0]}}'):
+        (tmp_path / CALIBRATION_FILE).write_text(broken)
+        with pytest.raises(ValueError, match="calibration"):
+            Calibration.load(tmp_path)
+
+
+def test_codes_round_to_the_nearest_step_and_clamp() -> None:
+    torch.manual_seed(1)
+    linear = Int8Linear.of(torch.randn(8, 4), torch.zeros(8), -1.0, 1.55)
+    step, zero = linear.scale, linear.zero_point
+    assert (step, zero) == pytest.approx((0.01, 100))
+    x = torch.tensor([[0.0, 0.0149, -0.0151, 5.0], [-5.0, 1.0, -1.0, 0.004]]).bfloat16()
+    expected = torch.clamp(torch.round(x.float() / step) + zero, 0, 255)
+    assert torch.equal(linear.codes(x).long(), expected.long())
+    assert linear.codes(x)[0, 3] == 255
+    assert linear.codes(x)[1, 0] == 0
+
+
+def test_int8_linear_is_close_to_the_float_product() -> None:
+    torch.manual_seed(2)
+    weight, bias = torch.randn(48, 64) * 0.1, torch.randn(48) * 0.1
+    x = torch.randn(200, 64).clamp(-3, 3)
+    exact = functional.linear(x, weight, bias)
+    got = Int8Linear.of(weight, bias, -3.0, 3.0)(x.bfloat16()).float()
+    error = (got - exact).abs().mean() / exact.abs().mean()
+    assert error < 0.02
+    gelu = Int8Linear.of(weight, bias, -3.0, 3.0, gelu=True)(x.bfloat16()).float()
+    assert (gelu - functional.gelu(exact)).abs().max() < 0.1
+
+
+def test_outlier_channels_keep_the_feed_forward_accurate() -> None:
+    """A GELU channel 50x larger than the rest would squeeze every other channel into a
+    few codes; run apart in bf16 it costs the others nothing."""
+    torch.manual_seed(3)
+    up_w, up_b = torch.randn(32, 16) * 0.3, torch.zeros(32)
+    up_w[5] = 0.0
+    up_b[5] = 60.0  # channel 5: GELU output 60, the others around 0..2
+    down_w, down_b = torch.randn(16, 32) * 0.2, torch.zeros(16)
+    x = torch.randn(300, 16).clamp(-3, 3)
+    exact = functional.linear(functional.gelu(functional.linear(x, up_w, up_b)), down_w, down_b)
+    hidden = functional.gelu(functional.linear(x, up_w, up_b))
+    spiky = Int8FeedForward.of((up_w, up_b), (down_w, down_b), (-3, 3), (-0.17, 60.5))
+    rest_max = float(hidden[:, [i for i in range(32) if i != 5]].max())
+    split = Int8FeedForward.of((up_w, up_b), (down_w, down_b), (-3, 3), (-0.17, rest_max), (5,))
+    error_spiky = (spiky(x.bfloat16()).float() - exact).abs().mean()
+    error_split = (split(x.bfloat16()).float() - exact).abs().mean()
+    assert error_split < error_spiky / 3
+
+
+def test_observers_summarise_into_ranges_and_outliers() -> None:
+    up, down = Observer(lambda x: x), Observer(lambda x: x)
+    up(torch.tensor([[-2.0, 1.0, 0.5], [0.0, 3.0, 0.1]]))
+    down(torch.tensor([[-0.1, 40.0, 0.5, 1.0], [0.2, 0.0, 2.0, 30.0]]))
+    calibration = int8.summarise({"0.up": up, "0.down": down}, texts=2, outlier_channels=2)
+    assert calibration.ranges["0.up"] == (-2.0, 3.0)
+    assert calibration.outliers == {"0.down": (1, 3)}
+    assert calibration.ranges["0.down"] == pytest.approx((-0.1, 2.0))  # without 1 and 3
+    assert calibration.texts == 2
+
+
+def test_calibrating_a_model_covers_every_layer(tiny_int8_dir: Path) -> None:
+    calibration = Calibration.load(tiny_int8_dir)
+    assert calibration is not None
+    assert set(calibration.ranges) == {
+        f"{i}.{name}" for i in range(2) for name in ("qkv", "out", "up", "down")
+    }
+    assert all(low <= 0 <= high and low < high for low, high in calibration.ranges.values())
+    assert set(calibration.outliers) == {"0.down", "1.down"}
+    assert calibration.texts == len(corpus())
+
+
+def test_the_version_names_the_precision_and_calibration(
+    tiny_model_dir: Path, tiny_int8_dir: Path, languages: LanguageIdentifier
+) -> None:
+    quantised = ThreeHeadClassifier(tiny_int8_dir, languages=languages)
+    calibration = Calibration.load(tiny_int8_dir)
+    assert calibration is not None
+    assert quantised.version == f"t1-dtest-int8-{calibration.digest()[:8]}"
+    bf16 = ThreeHeadClassifier(tiny_int8_dir, int8=False, languages=languages)
+    assert bf16.version == "t1-dtest-bf16"
+    assert ThreeHeadClassifier(tiny_model_dir, languages=languages).version == "t1-dtest-bf16"
+    fp32 = ThreeHeadClassifier(tiny_int8_dir, quantised=False, languages=languages)
+    assert fp32.version == "t1-dtest-fp32"
+    # int8 and bf16 label alike on most texts, but not bit for bit: hence the versions
+    texts = corpus()
+    a, b = quantised.classify(texts), bf16.classify(texts)
+    assert sum(x.sentiment == y.sentiment for x, y in zip(a, b, strict=True)) >= 0.8 * len(texts)
+    assert a != b
+
+
+def test_the_calibrate_command_writes_the_models_calibration(
+    tiny_model_dir: Path, data_root: Path, tmp_path: Path
+) -> None:
+    directory = tmp_path / "model"
+    shutil.copytree(tiny_model_dir, directory)
+    (data_root / "README.md").write_text("test data\n")
+    result = CliRunner().invoke(
+        app, ["calibrate", "--data", str(data_root), "--weights", str(directory)]
+    )
+    assert result.exit_code == 0, result.output
+    written = json.loads((directory / CALIBRATION_FILE).read_text())
+    assert written["texts"] > 0
+    assert "0.qkv" in written["ranges"]
+    assert "int8 calibration" in result.output
+
+
+def test_calibration_texts_are_a_fixed_sample_of_training_texts() -> None:
+    from nlp.data import Example
+
+    examples = [Example(f"t{i}", "xlmt", "en", "train") for i in range(50)]
+    examples += [Example(f"v{i}", "xlmt", "en", "val") for i in range(50)]
+    texts = calibration_texts(examples, count=20)
+    assert len(texts) == 20
+    assert all(t.startswith("t") for t in texts)
+    assert calibration_texts(list(reversed(examples)), count=20) == texts
+
+
+def test_calibrate_directory_replaces_an_old_calibration(
+    tiny_model_dir: Path, tmp_path: Path
+) -> None:
+    from nlp.data import Example
+
+    directory = tmp_path / "model"
+    shutil.copytree(tiny_model_dir, directory)
+    Calibration({"0.qkv": (-1.0, 1.0)}, {}, 1).save(directory)
+    examples = [Example(text, "xlmt", "en", "train") for text in corpus()]
+    calibration = calibrate_directory(directory, examples)
+    assert Calibration.load(directory) == calibration
+    assert len(calibration.ranges) == 8
