@@ -2,7 +2,7 @@
 
 Recipe (cheap on purpose: a shared 2-core CPU, under 90 minutes): tokenise every example
 once (``query: `` prefix, 64 tokens); run the frozen bottom layers once, in bfloat16
-exactly as inference runs them, and keep their outputs in RAM as fp16; then train
+as the bf16 inference runs them, and keep their outputs in RAM as fp16; then train
 the top ``tune_layers`` layers and the heads for ``epochs`` passes over length-bucketed
 batches of 32 with AdamW and a linear schedule. Some sets are repeated within an epoch
 (``Recipe.repeats``). Everything random is seeded.
