@@ -88,7 +88,10 @@ class Calibration:
         try:
             return cls.from_json(path.read_text(encoding="utf-8"))
         except (ValueError, KeyError, TypeError, IndexError) as error:
-            raise ValueError(f"{path} is not a calibration file: {error}") from error
+            raise ValueError(
+                f"{path} is not a calibration file ({error}); rebuild it with "
+                "`grapevine calibrate`, or set [nlp] int8 = false"
+            ) from error
 
 
 @dataclass(frozen=True)

@@ -27,6 +27,7 @@ from transformers.masking_utils import create_bidirectional_mask
 
 from nlp.encoder import TextTokenizer, build_e5_tokenizer, load_e5_encoder, read_e5
 from nlp.int8 import (
+    LINEARS,
     OUTLIER_CHANNELS,
     Calibration,
     Int8FeedForward,
@@ -420,7 +421,7 @@ class _PackedLayer:
         else:
             if not _is_erf_gelu(act):
                 raise ValueError("static int8 expects BERT layers with GELU (erf)")
-            ranges = {name: int8.ranges[f"{index}.{name}"] for name in ("qkv", "out", "up", "down")}
+            ranges = {name: int8.ranges[f"{index}.{name}"] for name in LINEARS}
             linears = {
                 "qkv": Int8Linear.of(*qkv, *ranges["qkv"]),
                 "out": Int8Linear.of(*out, *ranges["out"]),

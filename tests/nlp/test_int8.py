@@ -106,9 +106,7 @@ def test_observers_summarise_into_ranges_and_outliers() -> None:
 def test_calibrating_a_model_covers_every_layer(tiny_int8_dir: Path) -> None:
     calibration = Calibration.load(tiny_int8_dir)
     assert calibration is not None
-    assert set(calibration.ranges) == {
-        f"{i}.{name}" for i in range(2) for name in ("qkv", "out", "up", "down")
-    }
+    assert set(calibration.ranges) == {f"{i}.{name}" for i in range(2) for name in int8.LINEARS}
     assert all(low <= 0 <= high and low < high for low, high in calibration.ranges.values())
     assert set(calibration.outliers) == {"0.down", "1.down"}
     assert calibration.texts == len(corpus())
