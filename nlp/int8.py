@@ -256,13 +256,14 @@ class Observer:
     def outliers(self, count: int) -> tuple[int, ...]:
         if self.channel_max is None or count <= 0:
             return ()
+        count = min(count, self.channel_max.numel() - 1)  # at least one channel stays int8
         return tuple(sorted(int(c) for c in torch.topk(self.channel_max, count).indices))
 
     def range_without(self, outliers: Sequence[int]) -> tuple[float, float]:
         """(low, high), the high end taken over the channels that stay int8. GELU outputs
         are never below about -0.17, so the low end needs no such care."""
         if not outliers or self.channel_max is None:
-            return self.low, self.high
+            return self.low, max(self.high, 1e-6)
         rest = self.channel_max.clone()
         rest[list(outliers)] = 0.0
         return self.low, max(float(rest.max()), 1e-6)
