@@ -10,7 +10,6 @@ use that with a tiny random model).
 
 from __future__ import annotations
 
-import dataclasses
 import hashlib
 import json
 from collections.abc import Callable, Iterable, Sequence
@@ -43,6 +42,7 @@ TOKENIZER_FILE = "tokenizer.json"
 SHIPPED_DIR = Path(__file__).parent / "weights"
 QUANTISATION = "bf16"  # what ``quantise`` does; training caches are keyed by it
 INFERENCE_DTYPE = torch.bfloat16
+Linear = Callable[[torch.Tensor], torch.Tensor]  # a packed layer's matrix product
 
 
 @dataclass(frozen=True)
@@ -94,7 +94,10 @@ class ThreeHeadModel(nn.Module):
 
     def use_int8(self, calibration: Calibration | None) -> None:
         """Run the packed encoder layers' matrix products in static int8 (``nlp.int8``)
-        with this calibration, or in bf16 again (None)."""
+        with this calibration, or in bf16 again (None). The int8 FFN computes GELU in
+        oneDNN's epilogue, which is the exact (erf) GELU of transformers' ``"gelu"``."""
+        if calibration is not None and self.encoder.config.hidden_act != "gelu":
+            raise ValueError("static int8 expects BERT layers with GELU (erf)")
         self.int8 = calibration
 
     def precision(self) -> str:
@@ -249,25 +252,14 @@ class ThreeHeadModel(nn.Module):
         sees on these packed batches (``packed_logits``' arguments)."""
         observers: dict[str, Observer] = {}
 
-        def watch(key: str, linear: Callable[[torch.Tensor], torch.Tensor]) -> Observer:
+        def watch(key: str, linear: Linear) -> Linear:
             observers[key] = Observer(linear)
             return observers[key]
 
-        layers = []
-        for i, layer in enumerate(self.encoder.encoder.layer):
-            packed = _PackedLayer.of(layer)
-            assert isinstance(packed.feed_forward, _FeedForward)
-            ffn = packed.feed_forward
-            layers.append(
-                dataclasses.replace(
-                    packed,
-                    qkv=watch(f"{i}.qkv", packed.qkv),
-                    out=watch(f"{i}.out", packed.out),
-                    feed_forward=dataclasses.replace(
-                        ffn, up=watch(f"{i}.up", ffn.up), down=watch(f"{i}.down", ffn.down)
-                    ),
-                )
-            )
+        layers = [
+            _PackedLayer.of(layer, i, wrap=watch)
+            for i, layer in enumerate(self.encoder.encoder.layer)
+        ]
         texts = 0
         with torch.inference_mode():
             for ids, lengths, widths in batches:
@@ -379,9 +371,9 @@ class _PackedBatch:
 class _FeedForward:
     """A BERT layer's feed-forward part in bf16: up, GELU, down."""
 
-    up: Callable[[torch.Tensor], torch.Tensor]
+    up: Linear
     act: Any
-    down: Callable[[torch.Tensor], torch.Tensor]
+    down: Linear
 
     def __call__(self, x: torch.Tensor) -> torch.Tensor:
         return self.down(self.act(self.up(x)))
@@ -392,18 +384,25 @@ class _PackedLayer:
     """One ``BertLayer`` for :meth:`ThreeHeadModel.packed_logits`: query, key and value in
     one matrix product (the same per-element sums as three), prepacked weights."""
 
-    qkv: Callable[[torch.Tensor], torch.Tensor]
-    out: Callable[[torch.Tensor], torch.Tensor]
-    feed_forward: Callable[[torch.Tensor], torch.Tensor]
+    qkv: Linear
+    out: Linear
+    feed_forward: Linear
     norm1: nn.Module
     norm2: nn.Module
     heads: int
     scaling: float
 
     @classmethod
-    def of(cls, layer: Any, index: int = 0, int8: Calibration | None = None) -> _PackedLayer:
+    def of(
+        cls,
+        layer: Any,
+        index: int = 0,
+        int8: Calibration | None = None,
+        wrap: Callable[[str, Linear], Linear] = lambda _key, linear: linear,
+    ) -> _PackedLayer:
         """From a transformers ``BertLayer`` (typed ``Any``: its submodules are), the
-        ``index``-th, with bf16 Linears or, given a calibration, int8 ones."""
+        ``index``-th, with bf16 Linears, each passed through ``wrap`` with its calibration
+        key (``"3.up"``), or, given a calibration, int8 ones."""
         attention = layer.attention.self
         qkv = (
             torch.cat([attention.query.weight, attention.key.weight, attention.value.weight]),
@@ -412,26 +411,23 @@ class _PackedLayer:
         out = (layer.attention.output.dense.weight, layer.attention.output.dense.bias)
         up = (layer.intermediate.dense.weight, layer.intermediate.dense.bias)
         down = (layer.output.dense.weight, layer.output.dense.bias)
-        act = layer.intermediate.intermediate_act_fn
-        linears: dict[str, Callable[[torch.Tensor], torch.Tensor]]
+        feed_forward: Linear
         if int8 is None:
-            linears = {"qkv": _Linear.of(*qkv), "out": _Linear.of(*out)}
-            feed_forward: Callable[[torch.Tensor], torch.Tensor]
-            feed_forward = _FeedForward(_Linear.of(*up), act, _Linear.of(*down))
+            bf16 = {name: wrap(f"{index}.{name}", _Linear.of(*weights))
+                    for name, weights in zip(LINEARS, (qkv, out, up, down), strict=True)}  # fmt: skip
+            act = layer.intermediate.intermediate_act_fn
+            qkv_linear, out_linear = bf16["qkv"], bf16["out"]
+            feed_forward = _FeedForward(bf16["up"], act, bf16["down"])
         else:
-            if not _is_erf_gelu(act):
-                raise ValueError("static int8 expects BERT layers with GELU (erf)")
             ranges = {name: int8.ranges[f"{index}.{name}"] for name in LINEARS}
-            linears = {
-                "qkv": Int8Linear.of(*qkv, *ranges["qkv"]),
-                "out": Int8Linear.of(*out, *ranges["out"]),
-            }
+            qkv_linear = Int8Linear.of(*qkv, *ranges["qkv"])
+            out_linear = Int8Linear.of(*out, *ranges["out"])
             feed_forward = Int8FeedForward.of(
                 up, down, ranges["up"], ranges["down"], int8.outliers.get(f"{index}.down", ())
             )
         return cls(
-            qkv=linears["qkv"],
-            out=linears["out"],
+            qkv=qkv_linear,
+            out=out_linear,
             feed_forward=feed_forward,
             norm1=layer.attention.output.LayerNorm,
             norm2=layer.output.LayerNorm,
@@ -449,13 +445,6 @@ class _PackedLayer:
             query, key, value, attn_mask=group.keys, dropout_p=0.0, scale=self.scaling
         )
         return context.transpose(1, 2).reshape(group.texts * group.width, hidden)
-
-
-def _is_erf_gelu(act: Any) -> bool:
-    """transformers' ``"gelu"``: the exact (erf) GELU that oneDNN's post-op computes."""
-    probe = torch.linspace(-4, 4, 33)
-    with torch.no_grad():
-        return bool(torch.allclose(act(probe), functional.gelu(probe), atol=1e-6))
 
 
 def stored_state(model: ThreeHeadModel, tuned_from_layer: int) -> dict[str, torch.Tensor]:

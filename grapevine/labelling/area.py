@@ -286,6 +286,12 @@ def label_command(
     console.print(f"{count} mentions labelled with {classifier.name} {classifier.version}")
 
 
+def _require_training_data(data: Path) -> None:
+    if not (data / "README.md").exists():
+        console.print(f"[bold red]No training data[/] at {data}")
+        raise typer.Exit(2)
+
+
 def train_command(
     data: Annotated[Path, typer.Option(help="The shared data folder.")] = Path("../shared/data"),
     out: Annotated[
@@ -317,9 +323,7 @@ def train_command(
     from nlp.model import SHIPPED_DIR
     from nlp.train import default_recipe, train
 
-    if not (data / "README.md").exists():
-        console.print(f"[bold red]No training data[/] at {data}")
-        raise typer.Exit(2)
+    _require_training_data(data)
     recipe = default_recipe(device)
     if epochs is not None:
         recipe = replace(recipe, epochs=epochs)
@@ -355,9 +359,7 @@ def calibrate_command(
     from nlp.model import SHIPPED_DIR
     from nlp.train import calibrate_directory
 
-    if not (data / "README.md").exists():
-        console.print(f"[bold red]No training data[/] at {data}")
-        raise typer.Exit(2)
+    _require_training_data(data)
     directory = weights or SHIPPED_DIR
     with console.status("Calibrating int8 on training texts…"):
         calibration = calibrate_directory(directory, load_examples(data))
