@@ -31,6 +31,10 @@ CALIBRATION_FILE = "int8.json"
 LINEARS = ("qkv", "out", "up", "down")  # a packed encoder layer's four matrix products
 OUTLIER_CHANNELS = 8  # per FFN output Linear, the input channels kept in bf16
 CODES = 255  # uint8 activation codes 0..255
+# The int8 forward's arithmetic, in the label version beside the calibration's digest:
+# bump it whenever a change to the forward changes labels (r2: fp32 residual stream,
+# residuals added in the products' epilogue, attention as batched products).
+INT8_REVISION = 2
 
 
 def available() -> bool:
@@ -145,10 +149,12 @@ class Int8Linear:
 
         Separate single-rounding steps on purpose: each is exactly rounded whether torch
         runs an element in its vector loop or its scalar tail, so an element's code never
-        depends on where it falls in the tensor (a fused multiply-add might). fp32 first:
-        mixed bf16 x fp32 arithmetic takes a slow casting path."""
-        y = x.float().mul_(1.0 / self.scale).add_(self.zero_point + 0.5)
-        return y.clamp_(0.0, float(CODES)).to(torch.uint8)
+        depends on where it falls in the tensor (a fused multiply-add might). In fp32 (a
+        bf16 input is widened first, exactly): mixed bf16 x fp32 arithmetic takes a slow
+        casting path."""
+        step = 1.0 / self.scale
+        y = x.mul(step) if x.dtype == torch.float32 else x.float().mul_(step)
+        return y.add_(self.zero_point + 0.5).clamp_(0.0, float(CODES)).to(torch.uint8)
 
     def run(self, codes: torch.Tensor) -> torch.Tensor:
         """The product on input codes (``codes``, or an earlier Linear's ``output``)."""
@@ -172,6 +178,36 @@ class Int8Linear:
 
     def __call__(self, x: torch.Tensor) -> torch.Tensor:
         return self.run(self.codes(x))
+
+    def add(self, x: torch.Tensor, residual: torch.Tensor) -> torch.Tensor:
+        """``residual`` + the product of ``x``, in fp32: the residual is added in the
+        product's epilogue (one pass over the output, an exact per-element fp32 sum) and
+        ``residual`` is left as it was."""
+        return self.add_codes(self.codes(x), residual)
+
+    def add_codes(self, codes: torch.Tensor, residual: torch.Tensor) -> torch.Tensor:
+        """:meth:`add` on input codes."""
+        out: torch.Tensor = torch.ops.onednn.qlinear_pointwise.binary(
+            codes,
+            self.scale,
+            self.zero_point,
+            self.packed,
+            self.weight_scales,
+            self.weight_zero_points,
+            residual,
+            self.bias,
+            1.0,
+            0,
+            torch.float32,
+            1.0,
+            0,
+            "add",
+            1.0,
+            "none",
+            [],
+            "",
+        )
+        return out
 
 
 def codes_of(low: float, high: float) -> tuple[float, int]:
@@ -223,14 +259,15 @@ class Int8FeedForward:
             spike_bias=spike_bias,
         )
 
-    def __call__(self, x: torch.Tensor) -> torch.Tensor:
+    def add(self, x: torch.Tensor, residual: torch.Tensor) -> torch.Tensor:
+        """``residual`` + the feed-forward part of ``x``, in fp32 (see ``Int8Linear.add``)."""
         codes = self.up.codes(x)
-        out = self.down.run(self.up.run(codes))
+        out = self.down.add_codes(self.up.run(codes), residual)
         if self.spikes is not None:
-            spikes: torch.Tensor = torch.ops.mkldnn._linear_pointwise(
+            spikes = torch.ops.mkldnn._linear_pointwise(
                 self.spikes.run(codes), self.spike_weight, self.spike_bias, "none", [], ""
             )
-            out = out + spikes
+            out.add_(spikes)
         return out
 
 

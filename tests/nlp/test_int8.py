@@ -87,9 +87,29 @@ def test_outlier_channels_keep_the_feed_forward_accurate() -> None:
     spiky = Int8FeedForward.of((up_w, up_b), (down_w, down_b), (-3, 3), (-0.17, 60.5))
     rest_max = float(hidden[:, [i for i in range(32) if i != 5]].max())
     split = Int8FeedForward.of((up_w, up_b), (down_w, down_b), (-3, 3), (-0.17, rest_max), (5,))
-    error_spiky = (spiky(x.bfloat16()).float() - exact).abs().mean()
-    error_split = (split(x.bfloat16()).float() - exact).abs().mean()
+    residual = torch.randn(300, 16)
+    kept = residual.clone()
+    error_spiky = (spiky.add(x, residual) - residual - exact).abs().mean()
+    error_split = (split.add(x, residual) - residual - exact).abs().mean()
     assert error_split < error_spiky / 3
+    assert torch.equal(residual, kept)  # the residual is read, not written
+
+
+def test_residual_adds_in_the_epilogue_and_fp32_inputs_stay_untouched() -> None:
+    """The int8 layers' fp32 residual stream: ``add`` gives residual + product in fp32
+    without touching either input, and fp32 inputs get the codes their values call for."""
+    torch.manual_seed(4)
+    linear = Int8Linear.of(torch.randn(24, 32) * 0.1, torch.randn(24) * 0.1, -3.0, 3.0)
+    x, residual = torch.randn(50, 32).clamp(-3, 3), torch.randn(50, 24)
+    x_kept, residual_kept = x.clone(), residual.clone()
+    summed = linear.add(x, residual)
+    assert summed.dtype == torch.float32
+    assert torch.equal(x, x_kept)
+    assert torch.equal(residual, residual_kept)
+    product = linear.run(linear.codes(x)).float()
+    assert (summed - residual - product).abs().max() < 0.05  # bf16 rounding of the product
+    wide = x.bfloat16().float()
+    assert torch.equal(linear.codes(wide), linear.codes(wide.bfloat16()))
 
 
 def test_observers_summarise_into_ranges_and_outliers() -> None:
@@ -118,7 +138,7 @@ def test_the_version_names_the_precision_and_calibration(
     quantised = ThreeHeadClassifier(tiny_int8_dir, languages=languages)
     calibration = Calibration.load(tiny_int8_dir)
     assert calibration is not None
-    assert quantised.version == f"t1-dtest-int8-{calibration.digest()[:8]}"
+    assert quantised.version == f"t1-dtest-int8r{int8.INT8_REVISION}-{calibration.digest()[:8]}"
     bf16 = ThreeHeadClassifier(tiny_int8_dir, int8=False, languages=languages)
     assert bf16.version == "t1-dtest-bf16"
     assert ThreeHeadClassifier(tiny_model_dir, languages=languages).version == "t1-dtest-bf16"

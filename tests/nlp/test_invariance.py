@@ -225,7 +225,7 @@ def test_tiny_int8_model_is_batch_invariant(
         directory
     )
     classifier = ThreeHeadClassifier(directory, languages=languages)
-    assert classifier.model.precision().startswith("int8-")
+    assert classifier.model.precision().startswith(f"int8r{int8.INT8_REVISION}-")
     check_invariance(classifier, corpus())
     check_threads(classifier, corpus())
 
@@ -247,7 +247,7 @@ def test_shipped_model_is_batch_invariant() -> None:
     languages = LanguageIdentifier(("en", "de", "ru", "sv", "zh"), low_accuracy=True)
     classifier = ThreeHeadClassifier(languages=languages)
     if int8.available():  # as it labels: the shipped calibration, int8 products
-        assert classifier.model.precision().startswith("int8-")
+        assert classifier.model.precision().startswith(f"int8r{int8.INT8_REVISION}-")
     check_invariance(classifier, corpus())
     check_threads(classifier, corpus())
     bf16 = ThreeHeadClassifier(languages=languages, int8=False)
