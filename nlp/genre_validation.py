@@ -228,10 +228,15 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--data", type=Path, default=VALIDATION_FILE, help="validation file")
     parser.add_argument("--batch-size", type=int, default=32)
     parser.add_argument("--json", action="store_true", help="print the figures as JSON")
+    parser.add_argument(
+        "--bf16", action="store_true", help="bf16 products instead of int8 ([nlp] int8 = false)"
+    )
     args = parser.parse_args(argv)
     from nlp.classify import load_classifier
 
-    classifier = load_classifier(None, weights=args.weights, batch_size=args.batch_size)
+    classifier = load_classifier(
+        None, weights=args.weights, batch_size=args.batch_size, int8=not args.bf16
+    )
     result = evaluate(classifier, args.data)
     print(json.dumps(result, indent=2) if args.json else table(result))
     return 0
