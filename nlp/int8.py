@@ -156,16 +156,22 @@ class Int8Linear:
         y = x.mul(step) if x.dtype == torch.float32 else x.float().mul_(step)
         return y.add_(self.zero_point + 0.5).clamp_(0.0, float(CODES)).to(torch.uint8)
 
-    def run(self, codes: torch.Tensor) -> torch.Tensor:
-        """The product on input codes (``codes``, or an earlier Linear's ``output``)."""
-        out_scale, out_zero_point = self.output or (1.0, 0)
-        out: torch.Tensor = torch.ops.onednn.qlinear_pointwise(
+    def _product(self, codes: torch.Tensor) -> tuple[object, ...]:
+        """oneDNN's first arguments: the input codes with their scale, the weights with theirs."""
+        return (
             codes,
             self.scale,
             self.zero_point,
             self.packed,
             self.weight_scales,
             self.weight_zero_points,
+        )
+
+    def run(self, codes: torch.Tensor) -> torch.Tensor:
+        """The product on input codes (``codes``, or an earlier Linear's ``output``)."""
+        out_scale, out_zero_point = self.output or (1.0, 0)
+        out: torch.Tensor = torch.ops.onednn.qlinear_pointwise(
+            *self._product(codes),
             self.bias,
             out_scale,
             out_zero_point,
@@ -188,12 +194,7 @@ class Int8Linear:
     def add_codes(self, codes: torch.Tensor, residual: torch.Tensor) -> torch.Tensor:
         """:meth:`add` on input codes."""
         out: torch.Tensor = torch.ops.onednn.qlinear_pointwise.binary(
-            codes,
-            self.scale,
-            self.zero_point,
-            self.packed,
-            self.weight_scales,
-            self.weight_zero_points,
+            *self._product(codes),
             residual,
             self.bias,
             1.0,
