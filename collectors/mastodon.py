@@ -6,9 +6,16 @@ on most instances, so it is opt-in. Instances allow 300 requests per 5 minutes p
 token and send ``X-RateLimit-Reset`` as an ISO-8601 timestamp, which
 :class:`~collectors.http.RateLimitPolicy` reads.
 
-Paging walks *forward* with ``min_id``: each page holds the statuses right after the
-cursor, so every page's cursor can be committed (``is_sorted``). A first run takes only
-the newest page instead of crawling the timeline's history. Statuses are keyed by their
+Timelines return newest first, so every tag (and every status search, read the same way)
+is a stream of sweep windows (:mod:`collectors.window`): each run first reads what is
+newer than the newest stored status (fresh first, so a busy tag never leaves the latest
+posts waiting behind a backlog, as walking forward from ``min_id`` did), then spends the
+rest of the page budget on what is older. A window's bounds are status ids: Mastodon ids
+are snowflakes, the creation time in milliseconds shifted left by 16 bits, so an instant
+maps to ids (``max_id`` for a window's top, ``since_id`` for its bottom on timelines;
+search takes no ``since_id``, so its sweep ends at the first status at or below the
+bottom). Every page's cursor can be committed (``is_sorted``).
+Statuses are keyed by their
 ActivityPub ``uri``, so one post seen through two instances is stored once; a reply's
 ``in_reply_to_id`` is local to the instance, so its parent is stored as the parent's
 ``uri`` too — known from the statuses already seen, else looked up once with
@@ -39,13 +46,37 @@ from collectors.errors import (
 )
 from collectors.http import HttpSession
 from collectors.text import html_to_text
-from collectors.window import round_robin
+from collectors.window import Fetched, sweep
 from config.secrets import get_secret
 from core.mention import Cursor, Mention, MentionKind, Page
 
-__all__ = ["Mastodon", "MastodonOptions", "hashtags_for", "status_to_mention"]
+__all__ = [
+    "Mastodon",
+    "MastodonOptions",
+    "hashtags_for",
+    "id_instant",
+    "ids_above",
+    "ids_up_to",
+    "status_to_mention",
+]
 
 _TAG = re.compile(r"^\w+$")
+_SNOWFLAKE_SHIFT = 16  # a status id is (milliseconds since the epoch << 16) | sequence
+
+
+def id_instant(local_id: int) -> float:
+    """The instant (epoch seconds, millisecond precision) a snowflake status id encodes."""
+    return (local_id >> _SNOWFLAKE_SHIFT) / 1000
+
+
+def ids_above(instant: float) -> str:
+    """``since_id`` for statuses created after ``instant``'s millisecond."""
+    return str(((round(instant * 1000) + 1) << _SNOWFLAKE_SHIFT) - 1)
+
+
+def ids_up_to(instant: float) -> str:
+    """``max_id`` (exclusive) for statuses created at or before ``instant``'s millisecond."""
+    return str((round(instant * 1000) + 1) << _SNOWFLAKE_SHIFT)
 
 
 class MastodonOptions(BaseModel):
@@ -156,11 +187,22 @@ class _Parents:
         return dataclasses.replace(mention, parent_id=parent) if parent else mention
 
 
+@dataclasses.dataclass(frozen=True)
+class _Walk:
+    """One stream: a hashtag timeline or a status search on one instance."""
+
+    base: str
+    host: str
+    url: str
+    params: dict[str, Any]
+    list_key: str | None  # search answers {"statuses": [...]}, a timeline a bare list
+
+
 @register
 class Mastodon(Collector):
     name = "mastodon"
     default_base_url = "https://mastodon.social"
-    is_sorted = True  # pages walk forward in time with min_id
+    is_sorted = True  # newest first, but every cursor is a resumable window
     plans_pages = True  # round-robin across tags and searches within max_pages
     terms_of_use = (
         "Public Mastodon statuses through each instance's REST API; every instance sets "
@@ -172,7 +214,12 @@ class Mastodon(Collector):
 
     def collect(self, http: HttpSession, search: Search, cursor: Cursor | None) -> Iterator[Page]:
         state: dict[str, Any] = copy.deepcopy(cursor) if cursor else {}
-        marks: dict[str, Any] = state.setdefault("min_id", {})
+        streams: dict[str, dict[str, Any]] = state.setdefault("windows", {})
+        for key, mark in state.pop("min_id", {}).items():
+            # A cursor from before the sweep windows read forward from ``min_id``: what it
+            # covers is stored, so it becomes the stream's head.
+            if key not in streams and str(mark).isdigit():
+                streams[key] = {"head": id_instant(int(mark)), "gaps": []}
         headers: dict[str, str] = {}
         if self.options.search:
             token = get_secret("MASTODON_ACCESS_TOKEN")
@@ -185,98 +232,74 @@ class Mastodon(Collector):
                 headers["Authorization"] = f"Bearer {token.get_secret_value()}"
         instances = self.options.instances or [str(http.client.base_url).rstrip("/")]
         tags = hashtags_for(list(search.terms), self.options.hashtags)
-        seen: set[str] = set()  # one status can carry several followed tags
-        parents = _Parents(http, headers)
-        streams: list[Iterator[Page]] = []
+        walks: dict[str, _Walk] = {}
+        instance_of: dict[str, tuple[str, str]] = {}  # a mention's community: (base, host)
         for instance in instances:
             base = instance.rstrip("/")
             host = httpx.URL(base).host or base
-            walks: list[tuple[str, dict[str, Any], str, str | None]] = [
-                (f"{base}/api/v1/timelines/tag/{tag}", {}, f"tag:{tag}", None) for tag in tags
-            ]
+            instance_of[f"mastodon:{host}"] = (base, host)
+            for tag in tags:
+                url = f"{base}/api/v1/timelines/tag/{tag}"
+                walks[f"{host}|tag:{tag}"] = _Walk(base, host, url, {}, None)
             if self.options.search:
-                walks += [
-                    (
-                        f"{base}/api/v2/search",
-                        {"q": term, "type": "statuses", "resolve": "false"},
-                        f"search:{term}",
-                        "statuses",
-                    )
-                    for term in search.terms
-                ]
-            for url, params, name, list_key in walks:
-                streams.append(
-                    self._walk(
-                        http,
-                        url,
-                        params,
-                        f"{host}|{name}",
-                        host,
-                        marks,
-                        state,
-                        headers,
-                        seen,
-                        list_key=list_key,
-                        parents=parents,
-                        base=base,
-                    )
-                )
-        # Every tag and search gets its page before any gets a second (round-robin).
-        yield from round_robin(streams, search.page_budget)
+                for term in search.terms:
+                    query = {"q": term, "type": "statuses", "resolve": "false"}
+                    url = f"{base}/api/v2/search"
+                    walks[f"{host}|search:{term}"] = _Walk(base, host, url, query, "statuses")
+        parents = _Parents(http, headers)
 
-    def _walk(
-        self,
-        http: HttpSession,
-        url: str,
-        params: dict[str, Any],
-        key: str,
-        host: str,
-        marks: dict[str, Any],
-        state: Cursor,
-        headers: dict[str, str],
-        seen: set[str],
-        list_key: str | None,
-        parents: _Parents,
-        base: str,
-    ) -> Iterator[Page]:
-        while True:
-            min_id = marks.get(key)
-            query = {**params, "limit": self.options.limit}
-            if min_id is not None:
-                query["min_id"] = min_id
-            payload = http.get_json(url, query, headers=headers)
-            statuses = payload.get(list_key) if list_key and isinstance(payload, dict) else payload
-            if not isinstance(statuses, list):
-                raise MalformedPayload(f"mastodon {host}: expected a list of statuses at {url}")
-            mentions: list[Mention] = []
+        def fetch(key: str, window: dict[str, Any]) -> Fetched:
+            walk = walks[key]
+            query: dict[str, Any] = {**walk.params, "limit": self.options.limit}
+            if window.get("until") is not None:
+                query["max_id"] = ids_up_to(float(window["until"]))
+            if window.get("since") is not None and walk.list_key is None:
+                query["since_id"] = ids_above(float(window["since"]))
+            payload = http.get_json(walk.url, query, headers=headers)
+            listed = (
+                payload.get(walk.list_key)
+                if walk.list_key and isinstance(payload, dict)
+                else payload
+            )
+            if not isinstance(listed, list):
+                raise MalformedPayload(
+                    f"mastodon {walk.host}: expected a list of statuses at {walk.url}"
+                )
+            taken: list[tuple[Mention, float]] = []
             problems: list[str] = []
-            newest = int(min_id) if min_id is not None else None
-            for status in statuses:
+            for status in listed:
                 try:
-                    mention = status_to_mention(status, host)
+                    mention = status_to_mention(status, walk.host)
                 except SkippableRecord as exc:
                     problems.append(str(exc))
                     continue
-                local = int(mention.raw["id"]) if str(mention.raw["id"]).isdigit() else None
-                if local is None:
-                    problems.append(
-                        f"mastodon {host}: status id {mention.raw['id']!r} is not numeric"
-                    )
+                local = str(mention.raw["id"])
+                if not local.isdigit():
+                    problems.append(f"mastodon {walk.host}: status id {local!r} is not numeric")
                     continue
-                if min_id is not None and local <= int(min_id):
-                    continue  # the API over-returned what the cursor already covers
-                newest = local if newest is None else max(newest, local)
+                parents.remember(walk.host, local, mention.external_id)
+                taken.append((mention, id_instant(int(local))))
+            more = len(listed) >= self.options.limit
+            return Fetched(taken, more=more, skipped=len(problems), errors=problems)
+
+        seen: set[str] = set()  # one status can carry several followed tags
+        for page in sweep(
+            list(walks),
+            streams,
+            fetch,
+            snapshot=lambda: copy.deepcopy(state),
+            budget=search.page_budget,
+            # Paging inside one crowded millisecond has no API parameter: after a page
+            # that all falls on it, the window steps below it.
+            page_limit=1,
+            step=0.001,
+        ):
+            mentions = []
+            for mention in page.mentions:
                 if mention.external_id not in seen:
                     seen.add(mention.external_id)
-                    mentions.append(mention)
-            for mention in mentions:
-                parents.remember(host, str(mention.raw["id"]), mention.external_id)
-            mentions = [parents.link(m, base, host) for m in mentions]
-            if newest is not None:
-                marks[key] = str(newest)
-            yield Page(mentions, copy.deepcopy(state), skipped=len(problems), errors=problems)
-            if min_id is None or len(statuses) < self.options.limit or newest == int(min_id):
-                return  # a first run takes the newest page only; a short page is the end
+                    mentions.append(parents.link(mention, *instance_of[mention.community or ""]))
+            yield dataclasses.replace(page, mentions=mentions)
 
     @classmethod
     def replay_transport(cls, base_url: str) -> httpx.BaseTransport:

@@ -175,14 +175,16 @@ def sweep(
     snapshot: Callable[[], Cursor],
     budget: int | None,
     page_limit: int | None = None,
+    step: float = 1.0,
 ) -> Iterator[Page]:
     """Fresh sweeps round-robin, then backfill round-robin, within ``budget`` pages.
 
     ``states`` maps each stream to its state (updated in place; it lives inside the
     cursor that ``snapshot`` deep-copies into every page). ``budget`` None means no limit
     (tests that page a whole recording). ``page_limit``: how many pages the API serves
-    for one filter (Algolia: 1,000 hits); a window that reaches it steps below its
-    ``until`` second and pages on from there.
+    for one filter (Algolia: 1,000 hits); a window that reaches it steps ``step`` seconds
+    below its ``until`` (the API's resolution: a second for Algolia, a millisecond for
+    Mastodon's ids) and pages on from there.
     """
     for key in streams:
         state = _stream(states.setdefault(key, {"gaps": []}))
@@ -200,7 +202,7 @@ def sweep(
         stamps = [(m.external_id, at) for m, at in fetched.mentions]
         new_ids, done = sweep_step(window, stamps, fetched.more)
         if not done and page_limit is not None and int(window.get("page") or 0) >= page_limit:
-            window.update(until=(window.get("until") or 1) - 1, page=0, boundary=[])
+            window.update(until=(window.get("until") or step) - step, page=0, boundary=[])
         taken = [at for m, at in fetched.mentions if m.external_id in new_ids]
         state = states[key]
         if taken:
@@ -269,7 +271,7 @@ def sweep(
 def round_robin(streams: Sequence[Iterator[Page]], budget: int | None) -> Iterator[Page]:
     """One page of each stream in turn, within ``budget`` pages — except that every
     stream gets its first page, so no term goes unasked (for sources that read forward
-    from a stored mark, such as Mastodon's ``min_id``)."""
+    from a stored mark, such as Reddit's ``before``)."""
     active = list(streams)
     used = 0
     first_round = True

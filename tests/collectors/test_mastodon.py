@@ -4,7 +4,7 @@ search, recorded on a Mastodon 4.6.4 test server, with ISO-8601 ``X-RateLimit-Re
 from __future__ import annotations
 
 import json
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 import httpx
 import pytest
@@ -12,7 +12,15 @@ import yaml
 
 from collectors.base import Search
 from collectors.errors import ConfigurationError
-from collectors.mastodon import Mastodon, MastodonOptions, hashtags_for, status_to_mention
+from collectors.mastodon import (
+    Mastodon,
+    MastodonOptions,
+    hashtags_for,
+    id_instant,
+    ids_above,
+    ids_up_to,
+    status_to_mention,
+)
 from collectors.replay import RECORDINGS
 from tests.collectors.helpers import NOW, Faults, session
 
@@ -42,18 +50,41 @@ def test_hashtags_come_from_terms_and_config() -> None:
     ]
 
 
-def test_first_run_takes_the_newest_page_then_resumes_with_min_id() -> None:
+def test_snowflake_ids_map_to_instants_and_back() -> None:
+    recorded = 117020593741189701  # the recorded status, created 2026-08-01T13:55:55.867Z
+    at = id_instant(recorded)
+    created = datetime(2026, 8, 1, 13, 55, 55, 867000, tzinfo=UTC)
+    assert abs(datetime.fromtimestamp(at, UTC) - created) < timedelta(milliseconds=10)
+    assert int(ids_above(at)) < int(ids_up_to(at))
+    assert int(ids_above(at)) >= recorded  # since_id: only later milliseconds
+    assert int(ids_up_to(at)) > recorded  # max_id (exclusive): its millisecond included
+    assert int(ids_up_to(at - 0.001)) <= recorded
+
+
+def test_first_run_takes_the_newest_page_then_asks_only_for_newer() -> None:
     collector = Mastodon(MastodonOptions(hashtags=["hoot"]))
     transport = Faults(Mastodon.replay_transport(Mastodon.default_base_url))
     pages = list(collector.collect(session(transport, "mastodon"), Search([]), None))
     assert [len(p.mentions) for p in pages] == [1]
     assert transport.requests[0].url.path == "/api/v1/timelines/tag/hoot"
+    assert "max_id" not in transport.requests[0].url.params
     cursor = pages[-1].cursor
-    assert cursor["min_id"]["mastodon.social|tag:hoot"] == "117020593741189701"
+    head = cursor["windows"]["mastodon.social|tag:hoot"]["head"]
+    assert head == id_instant(117020593741189701)
     again = Faults(Mastodon.replay_transport(Mastodon.default_base_url))
     resumed = list(collector.collect(session(again, "mastodon"), Search([]), cursor))
-    assert again.requests[0].url.params["min_id"] == "117020593741189701"
+    assert again.requests[0].url.params["since_id"] == ids_above(head)
     assert sum(len(p.mentions) for p in resumed) == 0  # the over-returned status is dropped
+
+
+def test_a_cursor_from_the_min_id_walk_resumes_after_its_mark() -> None:
+    tag = _Timeline("hoot", start=1_000, count=5)
+    collector = Mastodon(MastodonOptions(hashtags=["hoot"]))
+    mark = tag.ids[2]  # the old walk had stored up to the third status
+    cursor = {"min_id": {"mastodon.social|tag:hoot": str(mark)}}
+    pages = list(collector.collect(session(tag.transport(), "mastodon"), Search([]), cursor))
+    assert sorted(m.raw["id"] for p in pages for m in p.mentions) == [str(i) for i in tag.ids[3:]]
+    assert "min_id" not in pages[-1].cursor
 
 
 def test_an_iso_reset_with_no_budget_left_waits_until_it() -> None:
@@ -149,18 +180,85 @@ def test_replies_are_linked_to_their_parent_uri_known_or_looked_up() -> None:
 
 
 def test_every_tag_is_read_before_any_tag_gets_a_second_page() -> None:
+    timelines = {t: _Timeline(t, start=1_000, count=10) for t in "abc"}
+
     def handler(request: httpx.Request) -> httpx.Response:
-        tag = request.url.path.rsplit("/", 1)[-1]
-        start = int(request.url.params.get("min_id", "0"))
-        body = [_status(str(start + i), f"https://a.example/{tag}/{start + i}") for i in (2, 1)]
-        return httpx.Response(200, json=body, request=request)
+        return timelines[request.url.path.rsplit("/", 1)[-1]].answer(request)
 
     collector = Mastodon(MastodonOptions(hashtags=["a", "b", "c"], limit=2))
-    cursor = {"min_id": {f"mastodon.social|tag:{t}": "10" for t in "abc"}}
     pages = list(
         collector.collect(
-            session(httpx.MockTransport(handler), "mastodon"), Search([], page_budget=2), cursor
+            session(httpx.MockTransport(handler), "mastodon"), Search([], page_budget=2), None
         )
     )
-    assert len(pages) == 3  # the budget is 2, but each of the three tags got its page
-    assert {m.external_id.split("/")[3] for p in pages for m in p.mentions} == {"a", "b", "c"}
+    # the budget is 2, but each of the three tags got its newest page first, then history
+    # got the one page it always gets
+    fresh = [[m.external_id for m in p.mentions] for p in pages[:3]]
+    assert [ids[0].split("/")[3] for ids in fresh] == ["a", "b", "c"]
+    for ids in fresh:
+        timeline = timelines[ids[0].split("/")[3]]
+        assert [int(i.rsplit("/", 1)[1]) for i in ids] == timeline.ids[::-1][:2]
+    assert len(pages) == 4
+
+
+def test_a_busy_tag_stores_the_newest_first_and_backfills_the_rest() -> None:
+    """More statuses arrive between two runs than the run's budget can read: the newest
+    are stored first (oldest first, the old walk, would never have caught up), the rest
+    comes in later runs, each status exactly once."""
+    tag = _Timeline("busy", start=1_000, count=100)
+    collector = Mastodon(MastodonOptions(hashtags=["busy"], limit=10))
+    stored: list[str] = []
+
+    def run(cursor: dict | None) -> dict:  # type: ignore[type-arg]
+        pages = list(
+            collector.collect(
+                session(tag.transport(), "mastodon"), Search([], page_budget=3), cursor
+            )
+        )
+        stored.extend(m.raw["id"] for p in pages for m in p.mentions)
+        return pages[-1].cursor  # type: ignore[no-any-return]
+
+    cursor = run(None)
+    assert stored[:10] == [str(i) for i in tag.ids[::-1][:10]]  # the newest page first
+    tag.grow(200)  # a burst: 200 new statuses before the next run reads 30
+    before = len(stored)
+    cursor = run(cursor)
+    assert stored[before : before + 10] == [str(i) for i in tag.ids[::-1][:10]]
+    for _ in range(20):
+        cursor = run(cursor)
+    assert sorted(stored, key=int) == [str(i) for i in tag.ids]  # all 300, each once
+    state = cursor["windows"]["mastodon.social|tag:busy"]
+    assert state["complete"]
+    assert not state["gaps"]
+
+
+class _Timeline:
+    """A live-like hashtag timeline: snowflake ids one millisecond apart, newest first,
+    honouring ``max_id``, ``since_id``, ``min_id`` and ``limit`` as Mastodon does."""
+
+    def __init__(self, tag: str, start: int, count: int) -> None:
+        self.tag = tag
+        self.ms = 1_780_000_000_000 + start
+        self.ids: list[int] = []
+        self.grow(count)
+
+    def grow(self, count: int) -> None:
+        for _ in range(count):
+            self.ids.append(self.ms << 16)
+            self.ms += 1
+
+    def answer(self, request: httpx.Request) -> httpx.Response:
+        params = request.url.params
+        ids = sorted(self.ids, reverse=True)
+        if "max_id" in params:
+            ids = [i for i in ids if i < int(params["max_id"])]
+        if "since_id" in params:
+            ids = [i for i in ids if i > int(params["since_id"])]
+        limit = int(params.get("limit", "20"))
+        if "min_id" in params:  # the statuses right after min_id, still newest first
+            ids = sorted(i for i in ids if i > int(params["min_id"]))[:limit][::-1]
+        body = [_status(str(i), f"https://a.example/{self.tag}/{i}") for i in ids[:limit]]
+        return httpx.Response(200, json=body, request=request)
+
+    def transport(self) -> httpx.MockTransport:
+        return httpx.MockTransport(self.answer)
