@@ -112,6 +112,17 @@ def test_sigterm_stops_the_scheduler_after_the_current_batch(tmp_path: Path) -> 
     store = open_store(f"sqlite:///{tmp_path / 'grapevine.db'}")
     (run,) = store.latest_runs()
     assert run["status"] == "stopped"
-    assert store.count_mentions() == 3  # page 1 (2 hits) + page 2 (1 new past the boundary)
+    # Page 1 (2 hits) is committed. The page in flight (1 new past the boundary) is either
+    # committed too or abandoned whole: the stop flag may reach the request before the
+    # released answer does (the HTTP layer gives up a waiting request on a stop request,
+    # by design), and which comes first is a race on a loaded machine.
+    assert store.count_mentions() in (2, 3)
     assert store.get_cursor("hackernews", "Acme") is not None
     store.engine.dispose()
+    # Either way a rerun loses and duplicates nothing.
+    with LoopbackAlgolia(HITS) as server:
+        config = loopback_config(tmp_path, server.url)
+        rerun = _grapevine("collect", "--once", "-c", str(config))
+        out, _ = rerun.communicate(timeout=120)
+    assert rerun.returncode == 0, out
+    assert sorted(_ids(tmp_path / "grapevine.db"), key=int) == [str(i) for i in range(1, 13)]
