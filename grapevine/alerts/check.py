@@ -10,6 +10,7 @@ never in two alerts, and the outbox refuses a second copy of an event key.
 from __future__ import annotations
 
 import dataclasses
+import functools
 import hashlib
 import logging
 from collections.abc import Callable, Sequence
@@ -32,6 +33,7 @@ from grapevine.alerts import outbox, queries, rules
 from grapevine.alerts.digest import fire_digest_if_due
 from grapevine.alerts.links import mentions_link
 from scoring import Hotspot, Period, ScoringSettings, community_hotspots, resolve_model_version
+from scoring.communities import community_names, display_name
 from storage import Store
 
 __all__ = ["CheckSummary", "Fired", "Quiet", "run_alert_check"]
@@ -89,6 +91,20 @@ class _Context:
 
     def version(self, override: str | None) -> str | None:
         return resolve_model_version(self.conn, override or self.alerts.model_version)
+
+    @functools.cached_property
+    def _community_names(self) -> dict[str, str]:
+        options = {name: dict(s.options) for name, s in self.settings.sources.items()}
+        return community_names(self.conn, options)
+
+    def community(self, community: str | None) -> str:
+        """The name a reader knows a community by (``r/espresso``, an app's configured
+        name, a forum's host), as the dashboard shows it; ids stay in the data."""
+        return display_name(community, self._community_names)
+
+    def named(self, examples: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        """Example payloads with the community's display name beside its id."""
+        return [{**e, "community_name": self.community(e.get("community"))} for e in examples]
 
 
 def _key(*parts: object) -> str:
@@ -318,7 +334,8 @@ def _new_hotspot(ctx: _Context, rule: HotspotRule) -> Finding | str:
     if not entered:
         return "below threshold"
     rank = {h.community: (i + 1, h) for i, h in enumerate(current)}
-    names = ", ".join(entered)
+    name = {c: ctx.community(c) for c in entered}
+    names = ", ".join(name[c] for c in entered)
     return Finding(
         event_key=_key(ctx.now.date(), *entered),
         title=f"{rule.brand}: new hotspot{'s' if len(entered) > 1 else ''} {names}",
@@ -326,20 +343,22 @@ def _new_hotspot(ctx: _Context, rule: HotspotRule) -> Finding | str:
             f"{names} entered {rule.brand}'s top {rule.top_n} communities (hotspot score over "
             f"the last {_span(rule.window)}). "
             + " ".join(
-                f"{c}: #{rank[c][0]}, score {rank[c][1].score:.2f}, {rank[c][1].recommendation}"
+                f"{name[c]}: #{rank[c][0]}, score {rank[c][1].score:.2f}, "
+                f"{rank[c][1].recommendation}"
                 + (f" ({', '.join(rank[c][1].top_factors)})." if rank[c][1].top_factors else ".")
                 for c in entered
             )
         ),
         figure={
             "label": f"Entered the top {rule.top_n}",
-            "value": ", ".join(f"{c} (#{rank[c][0]})" for c in entered),
+            "value": ", ".join(f"{name[c]} (#{rank[c][0]})" for c in entered),
         },
         examples=[],
         data={
             "communities": [
                 {
                     "community": c,
+                    "name": name[c],
                     "rank": rank[c][0],
                     "score": rank[c][1].score,
                     "recommendation": rank[c][1].recommendation,
@@ -437,7 +456,9 @@ def run_alert_check(
                 rule=rule.rule_id,
                 brand=rule.brand,
                 event_key=result.event_key,
-                payload=_payload(cfg, rule, result, now),
+                payload=_payload(
+                    cfg, rule, dataclasses.replace(result, examples=ctx.named(result.examples)), now
+                ),
                 channels=cfg.channels_for(rule),
                 now=now,
             )

@@ -13,6 +13,7 @@ from sqlalchemy import func, select
 from config import Settings
 from core.mention import MentionKind
 from grapevine.alerts import list_alerts, run_alert_check
+from grapevine.alerts.channels.render import example_line
 from storage import Store, schema
 
 from .conftest import NOW, Seeder
@@ -139,7 +140,13 @@ def test_negative_swing_fires_with_negative_examples(
     seeder.many(5, start=week, span=6 * DAY, sentiment="neutral")
     seeder.many(2, start=NOW - 20 * HOUR, span=10 * HOUR, sentiment="positive")
     seeder.many(
-        10, start=NOW - 20 * HOUR, span=10 * HOUR, sentiment="negative", text="acme broke again"
+        10,
+        start=NOW - 20 * HOUR,
+        span=10 * HOUR,
+        sentiment="negative",
+        text="acme broke again",
+        community="reddit:espresso",
+        source="reddit",
     )
     seeder.many(20, start=NOW - 20 * HOUR, span=10 * HOUR)  # unlabelled: not counted
 
@@ -154,6 +161,11 @@ def test_negative_swing_fires_with_negative_examples(
     assert data["model_version"] == "v1"
     assert alert.payload["figure"]["value"] == "-67 (was +60)"
     assert {e["text"] for e in alert.payload["examples"]} == {"acme broke again"}
+    # each example says where it lives by the name people know (the id stays beside it)
+    assert {(e["community"], e["community_name"]) for e in alert.payload["examples"]} == {
+        ("reddit:espresso", "r/espresso")
+    }
+    assert example_line(alert.payload["examples"][0]).startswith("r/espresso · ")
     assert [d.channel for d in alert.deliveries] == ["slack"]
 
 
@@ -297,9 +309,10 @@ def test_new_hotspot_fires_when_a_community_enters_the_top_n(
         kind=MentionKind.POST,
     )
     [fired] = run_alert_check(store, settings, now=NOW).fired
-    assert fired.title == "Acme: new hotspot reddit:r/espresso"
+    assert fired.title == "Acme: new hotspot r/espresso"  # the name people know it by
     [alert] = list_alerts(store)
-    assert alert.payload["subjects"] == ["reddit:r/espresso"]
+    assert alert.payload["subjects"] == ["reddit:r/espresso"]  # ids stay in the data
+    assert alert.payload["data"]["communities"][0]["name"] == "r/espresso"
     assert alert.payload["data"]["communities"][0]["rank"] == 1
 
     # a week's cooldown: the same community does not fire again

@@ -31,8 +31,9 @@ def _examples(payload: Mapping[str, Any]) -> Sequence[Mapping[str, Any]]:
 
 
 def example_line(example: Mapping[str, Any]) -> str:
-    """``community · date`` (where the mention lives and when it was written)."""
-    where = example.get("community") or example.get("source") or ""
+    """``community · date`` (where the mention lives, by the name people know it by, and
+    when it was written)."""
+    where = example.get("community_name") or example.get("community") or example.get("source") or ""
     when = str(example.get("created_at") or "")[:16].replace("T", " ")
     return " · ".join(p for p in (str(where), f"{when} UTC" if when else "") if p)
 
