@@ -9,7 +9,10 @@ rescaling after the product is per element. So a text's logits do not depend on 
 batch, as with bf16 — checked bit for bit by ``tests/nlp/test_invariance.py``.
 
 Why it pays on this CPU (AVX-512 VNNI): oneDNN's u8 x s8 products run about twice as
-fast as its bf16 products, and the products are three quarters of the forward pass.
+fast as its bf16 products, and the products were three quarters of the bf16 forward pass.
+The layers around them are arranged for the int8 products (``nlp.model._PackedLayer``,
+revision 2): an fp32 residual stream, so codes come straight from it and each residual
+is added in a product's epilogue (:meth:`Int8Linear.add`).
 
 One Linear per layer needs care. The FFN's second Linear reads GELU outputs in which a
 few channels run 10-70 times higher than the rest; one scale for all of them would give
