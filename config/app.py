@@ -46,6 +46,14 @@ class AppSettings(BaseModel):
         le=100,
         description="failed logins per account name allowed within login_window_minutes",
     )
+    login_attempts_per_address: int = Field(
+        default=20,
+        ge=0,
+        le=10_000,
+        description="failed logins from one client address, whatever the names, allowed "
+        "within login_window_minutes (one password tried against many names); 0 = no limit. "
+        "Loopback clients (a reverse proxy on this machine) are not counted",
+    )
     login_window_minutes: int = Field(
         default=15, ge=1, le=24 * 60, description="the window failed logins are counted in"
     )

@@ -12,7 +12,7 @@ Two ways in:
   Keycloak … configured under ``[auth]`` in ``.streamlit/secrets.toml``); the identity's
   role comes from ``[app] oidc_roles`` / ``oidc_default_role``.
 - **Local accounts** (``grapevine users add``): argon2id hashes in the store, failed logins
-  rate-limited per name, and a session that lasts ``[app] session_hours`` in this browser
+  rate-limited per name and per client address, and a session that lasts ``[app] session_hours`` in this browser
   tab (a reload asks again: the session lives in the server's memory, never in a cookie).
   A removed account, or a changed role, takes effect at the next click.
 
@@ -203,10 +203,20 @@ def _login_page(settings: Settings, store: Store | None, *, users: int, oidc: bo
             _local_login(settings, store, name, password)
 
 
+def _client_address() -> str | None:
+    """The browser's address as Streamlit saw the connection (None where unknown; behind a
+    reverse proxy it is the proxy's)."""
+    try:
+        address = st.context.ip_address
+    except (AttributeError, RuntimeError):
+        return None
+    return address if isinstance(address, str) and address else None
+
+
 def _local_login(settings: Settings, store: Store, name: str, password: str) -> None:
     now = _now()
     try:
-        user = authenticate(store, name, password, settings.app, now)
+        user = authenticate(store, name, password, settings.app, now, _client_address())
     except RateLimited as exc:
         st.error(f"Not now: {exc}.")
         return

@@ -53,6 +53,7 @@ __all__ = [
 
 MIN_PASSWORD_CHARS = 12
 _USERNAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._@+-]{0,199}")
+_NOT_A_NAME = "(not an account name)"  # where failures for names no account can have count
 _HASHER = PasswordHasher()
 #: Verified against when the account does not exist, so both paths take one argon2 hash.
 _DUMMY_HASH = _HASHER.hash("grapevine: no such account")
@@ -124,26 +125,47 @@ def count_users(store: Store) -> int:
 
 
 def authenticate(
-    store: Store, username: str, password: str, app: AppSettings, now: datetime
+    store: Store,
+    username: str,
+    password: str,
+    app: AppSettings,
+    now: datetime,
+    address: str | None = None,
 ) -> User:
     """The account's user when ``password`` is right; :class:`RateLimited` after too many
-    recent failures for ``username``, :class:`LoginRefused` otherwise."""
+    recent failures for ``username``, or from the client ``address`` whatever the names
+    (password spraying); :class:`LoginRefused` otherwise."""
     window = timedelta(minutes=app.login_window_minutes)
-    name = username.strip()[:200]
+    typed = username.strip()[:200]
+    # Failures are counted per name, and per client address under a key no name can take
+    # (a name that is not a valid account name counts under one shared key): otherwise
+    # typing "address:<ip>" as a name would spend someone else's address budget.
+    name = typed if _USERNAME.fullmatch(typed) else _NOT_A_NAME
+    keys = [name]
+    if address and app.login_attempts_per_address and not is_loopback(address):
+        keys.append(f"address:{address.strip().lower()}")
     if store.login_failures_since(name, now - window) >= app.login_attempts:
         raise RateLimited(
             f"too many failed logins for this name; try again in {app.login_window_minutes} minutes"
         )
-    row = store.get_user(name) if name else None
+    if len(keys) > 1 and store.login_failures_since(keys[1], now - window) >= (
+        app.login_attempts_per_address
+    ):
+        raise RateLimited(
+            "too many failed logins from this address; try again in "
+            f"{app.login_window_minutes} minutes"
+        )
+    row = store.get_user(name) if name != _NOT_A_NAME else None
     try:
         _HASHER.verify(row["password_hash"] if row else _DUMMY_HASH, password)
         ok = row is not None
     except (VerifyMismatchError, VerificationError, InvalidHashError):
         ok = False
     if not ok or row is None:
-        store.record_login_failure(name, now, keep_after=now - window)
+        for key in keys:
+            store.record_login_failure(key, now, keep_after=now - window)
         raise LoginRefused("wrong name or password")
-    store.clear_login_failures(name)
+    store.clear_login_failures(name)  # not the address's: one good account clears nothing
     if _HASHER.check_needs_rehash(row["password_hash"]):
         store.put_user(name, _HASHER.hash(password), row["role"])
     return User(name, _check_role(row["role"]), "local")

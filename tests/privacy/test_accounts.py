@@ -91,6 +91,42 @@ def test_failed_logins_are_rate_limited_per_name_until_the_window_passes(store: 
     assert store.login_failures_since("ana", NOW - timedelta(days=1)) == 0  # cleared
 
 
+def test_one_address_trying_many_names_is_rate_limited(store: Store) -> None:
+    """Password spraying: one password against many names, from one client address."""
+    settings = AppSettings(login_attempts=3, login_attempts_per_address=4)
+    add_user(store, "ana", PASSWORD, "viewer")
+    attacker, colleague = "203.0.113.7", "198.51.100.2"
+    for name in ("ana", "bo", "cy", "di"):  # one try per name: no name reaches its limit
+        with pytest.raises(LoginRefused):
+            authenticate(store, name, "Summer2026!!", settings, NOW, attacker)
+    with pytest.raises(RateLimited, match="from this address"):
+        authenticate(store, "ana", PASSWORD, settings, NOW, attacker)
+    # Another address is not affected, and signing in clears the name's count only.
+    assert authenticate(store, "ana", PASSWORD, settings, NOW, colleague).name == "ana"
+    with pytest.raises(RateLimited, match="from this address"):
+        authenticate(store, "ana", PASSWORD, settings, NOW, attacker)
+    # Loopback (a reverse proxy on this machine) is never counted: it is everyone.
+    for name in ("eve", "fay", "gus", "hal", "ivy"):
+        with pytest.raises(LoginRefused):
+            authenticate(store, name, "x", settings, NOW, "127.0.0.1")
+    assert authenticate(store, "ana", PASSWORD, settings, NOW, "127.0.0.1").name == "ana"
+    # 0 turns the address limit off; the window ends it.
+    off = AppSettings(login_attempts=3, login_attempts_per_address=0)
+    assert authenticate(store, "ana", PASSWORD, off, NOW, attacker).name == "ana"
+    later = NOW + timedelta(minutes=settings.login_window_minutes + 1)
+    assert authenticate(store, "ana", PASSWORD, settings, later, attacker).name == "ana"
+
+
+def test_a_name_cannot_spend_an_address_budget(store: Store) -> None:
+    """Typing an address's key as a name must not count against that address."""
+    settings = AppSettings(login_attempts=3, login_attempts_per_address=2)
+    add_user(store, "ana", PASSWORD, "viewer")
+    for _ in range(5):
+        with pytest.raises((LoginRefused, RateLimited)):
+            authenticate(store, "address:198.51.100.2", "x", settings, NOW, "203.0.113.9")
+    assert authenticate(store, "ana", PASSWORD, settings, NOW, "198.51.100.2").name == "ana"
+
+
 def test_roles_are_ordered() -> None:
     viewer, editor, admin = (User("u", r) for r in ("viewer", "editor", "admin"))  # type: ignore[arg-type]
     assert [viewer.can(r) for r in ROLES] == [True, False, False]
