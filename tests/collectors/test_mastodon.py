@@ -232,6 +232,46 @@ def test_a_busy_tag_stores_the_newest_first_and_backfills_the_rest() -> None:
     assert not state["gaps"]
 
 
+def test_status_search_sweeps_newest_first_without_since_id(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Search takes no ``since_id``: a later run pages down from the newest and stops at
+    the first status it already has, storing only the new ones."""
+    monkeypatch.setenv("MASTODON_ACCESS_TOKEN", "mastodon-test-token")
+    found = _Timeline("espresso", start=5_000, count=25)
+    asked: list[httpx.QueryParams] = []
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        if request.url.path != "/api/v2/search":  # the term's hashtag: nobody tags it
+            return httpx.Response(200, json=[], request=request)
+        asked.append(request.url.params)
+        statuses = json.loads(found.answer(request).content)
+        return httpx.Response(200, json={"accounts": [], "statuses": statuses}, request=request)
+
+    collector = Mastodon(MastodonOptions(search=True, limit=10))
+    stored: list[str] = []
+
+    def run(cursor: dict | None) -> dict:  # type: ignore[type-arg]
+        pages = list(
+            collector.collect(
+                session(httpx.MockTransport(handler), "mastodon", replay=False),
+                Search(["espresso"], page_budget=5),
+                cursor,
+            )
+        )
+        stored.extend(m.raw["id"] for p in pages for m in p.mentions)
+        return pages[-1].cursor  # type: ignore[no-any-return]
+
+    cursor = run(None)
+    assert sorted(stored, key=int) == [str(i) for i in found.ids]  # 25 within the budget
+    found.grow(3)
+    asked.clear()
+    run(cursor)
+    assert all("since_id" not in params for params in asked)
+    assert sorted(stored, key=int) == [str(i) for i in found.ids]  # the 3 new, once each
+    assert len(stored) == 28
+
+
 class _Timeline:
     """A live-like hashtag timeline: snowflake ids one millisecond apart, newest first,
     honouring ``max_id``, ``since_id``, ``min_id`` and ``limit`` as Mastodon does."""
