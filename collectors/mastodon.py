@@ -191,7 +191,6 @@ class _Parents:
 class _Walk:
     """One stream: a hashtag timeline or a status search on one instance."""
 
-    base: str
     host: str
     url: str
     params: dict[str, Any]
@@ -240,12 +239,12 @@ class Mastodon(Collector):
             instance_of[f"mastodon:{host}"] = (base, host)
             for tag in tags:
                 url = f"{base}/api/v1/timelines/tag/{tag}"
-                walks[f"{host}|tag:{tag}"] = _Walk(base, host, url, {}, None)
+                walks[f"{host}|tag:{tag}"] = _Walk(host, url, {}, None)
             if self.options.search:
                 for term in search.terms:
                     query = {"q": term, "type": "statuses", "resolve": "false"}
                     url = f"{base}/api/v2/search"
-                    walks[f"{host}|search:{term}"] = _Walk(base, host, url, query, "statuses")
+                    walks[f"{host}|search:{term}"] = _Walk(host, url, query, "statuses")
         parents = _Parents(http, headers)
 
         def fetch(key: str, window: dict[str, Any]) -> Fetched:

@@ -134,7 +134,7 @@ class ThreeHeadClassifier:
         # mixed.
         self.version = f"{meta.version}-{self.model.precision()}"
 
-    def packed_batches(
+    def packed_inputs(
         self, texts: Sequence[str]
     ) -> list[tuple[list[int], torch.Tensor, list[int], list[int]]]:
         """``texts`` as packed batches: each batch's rows (input indices) and
@@ -153,7 +153,7 @@ class ThreeHeadClassifier:
         texts, never validation or test ones."""
         if not self.model.packable():
             raise ValueError("calibration runs the packed bf16 model (quantised=True)")
-        batches = [(ids, lengths, widths) for _, ids, lengths, widths in self.packed_batches(texts)]
+        batches = [(ids, lengths, widths) for _, ids, lengths, widths in self.packed_inputs(texts)]
         return self.model.calibrate(batches)
 
     def scores(self, texts: Sequence[str]) -> list[tuple[list[float], float, list[float]]]:
@@ -161,7 +161,7 @@ class ThreeHeadClassifier:
         out: list[Any] = [None] * len(texts)
         with torch.inference_mode():
             if self.packed and isinstance(self.model, ThreeHeadModel) and self.model.packable():
-                for rows, ids, lengths, widths in self.packed_batches(texts):
+                for rows, ids, lengths, widths in self.packed_inputs(texts):
                     _probabilities(self.model.packed_logits(ids, lengths, widths), rows, out)
                 return out
             encodings = self._encode(texts)

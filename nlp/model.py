@@ -11,6 +11,7 @@ use that with a tiny random model).
 from __future__ import annotations
 
 import copy
+import functools
 import hashlib
 import json
 from collections.abc import Callable, Iterable, Sequence
@@ -314,6 +315,11 @@ class _Group:
     keys: torch.Tensor  # additive attention mask [texts, 1, 1, width]: 0, or -inf for padding
     weights: torch.Tensor  # pooling weights [texts, width, 1]: 1 for tokens, 0 for padding
 
+    @functools.cached_property
+    def float_keys(self) -> torch.Tensor:
+        """``keys`` in fp32 (int8 layers' attention), made once for every layer."""
+        return self.keys.float()
+
     def view(self, buffer: torch.Tensor) -> torch.Tensor:
         rows = buffer[self.start : self.start + self.texts * self.width]
         return rows.view(self.texts, self.width, *buffer.shape[1:])
@@ -493,7 +499,7 @@ class _PackedLayer:
         query, key = qk[0].view(heads, width, -1), qk[1].view(heads, width, -1)
         value = parts[2].reshape(heads, width, -1)
         scores = torch.bmm(query, key.transpose(1, 2)).view(texts, self.heads, width, width)
-        scores = scores.mul_(self.scaling).add_(group.keys.float())
+        scores = scores.mul_(self.scaling).add_(group.float_keys)
         weights = torch.softmax(scores, -1).to(qkv.dtype).view(heads, width, width)
         context = torch.bmm(weights, value).view(texts, self.heads, width, -1)
         return context.transpose(1, 2).reshape(texts * width, hidden)

@@ -406,7 +406,8 @@ def _link(cfg: AlertsSettings, rule: AnyRule, finding: Finding, now: datetime) -
     )
 
 
-def _payload(cfg: AlertsSettings, rule: AnyRule, finding: Finding, now: datetime) -> dict[str, Any]:
+def _payload(ctx: _Context, rule: AnyRule, finding: Finding) -> dict[str, Any]:
+    cfg, now = ctx.alerts, ctx.now
     return {
         "kind": rule.kind,
         "rule": rule.rule_id,
@@ -414,7 +415,7 @@ def _payload(cfg: AlertsSettings, rule: AnyRule, finding: Finding, now: datetime
         "title": finding.title,
         "summary": finding.summary,
         "figure": finding.figure,
-        "examples": finding.examples,
+        "examples": ctx.named(finding.examples),
         "link": _link(cfg, rule, finding, now),
         "checked_at": now.isoformat(),
         "data": finding.data,
@@ -456,9 +457,7 @@ def run_alert_check(
                 rule=rule.rule_id,
                 brand=rule.brand,
                 event_key=result.event_key,
-                payload=_payload(
-                    cfg, rule, dataclasses.replace(result, examples=ctx.named(result.examples)), now
-                ),
+                payload=_payload(ctx, rule, result),
                 channels=cfg.channels_for(rule),
                 now=now,
             )

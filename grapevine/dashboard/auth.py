@@ -12,8 +12,9 @@ Two ways in:
   Keycloak … configured under ``[auth]`` in ``.streamlit/secrets.toml``); the identity's
   role comes from ``[app] oidc_roles`` / ``oidc_default_role``.
 - **Local accounts** (``grapevine users add``): argon2id hashes in the store, failed logins
-  rate-limited per name and per client address, and a session that lasts ``[app] session_hours`` in this browser
-  tab (a reload asks again: the session lives in the server's memory, never in a cookie).
+  rate-limited per name and per client address, and a session that lasts ``[app]
+  session_hours`` in this browser tab (a reload asks again: the session lives in the
+  server's memory, never in a cookie).
   A removed account, or a changed role, takes effect at the next click.
 
 For pages: :func:`current_user`, :func:`can_edit`, :func:`is_admin` and

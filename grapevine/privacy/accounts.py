@@ -141,14 +141,16 @@ def authenticate(
     # (a name that is not a valid account name counts under one shared key): otherwise
     # typing "address:<ip>" as a name would spend someone else's address budget.
     name = typed if _USERNAME.fullmatch(typed) else _NOT_A_NAME
-    keys = [name]
-    if address and app.login_attempts_per_address and not is_loopback(address):
-        keys.append(f"address:{address.strip().lower()}")
+    address_key = (
+        f"address:{address.strip().lower()}"
+        if address and app.login_attempts_per_address and not is_loopback(address)
+        else None
+    )
     if store.login_failures_since(name, now - window) >= app.login_attempts:
         raise RateLimited(
             f"too many failed logins for this name; try again in {app.login_window_minutes} minutes"
         )
-    if len(keys) > 1 and store.login_failures_since(keys[1], now - window) >= (
+    if address_key and store.login_failures_since(address_key, now - window) >= (
         app.login_attempts_per_address
     ):
         raise RateLimited(
@@ -162,8 +164,9 @@ def authenticate(
     except (VerifyMismatchError, VerificationError, InvalidHashError):
         ok = False
     if not ok or row is None:
-        for key in keys:
-            store.record_login_failure(key, now, keep_after=now - window)
+        for key in (name, address_key):
+            if key is not None:
+                store.record_login_failure(key, now, keep_after=now - window)
         raise LoginRefused("wrong name or password")
     store.clear_login_failures(name)  # not the address's: one good account clears nothing
     if _HASHER.check_needs_rehash(row["password_hash"]):
