@@ -61,6 +61,22 @@ def test_codes_round_to_the_nearest_step_and_clamp() -> None:
     assert linear.codes(x)[1, 0] == 0
 
 
+
+def test_codes_through_int16_equal_a_direct_uint8_conversion() -> None:
+    """``codes`` converts through int16 for speed; every code must be what converting the
+    same fp32 values straight to uint8 gives, boundaries included (k, k +- one ulp, k + 0.5)
+    and values clamped at both ends, for fp32 and bf16 inputs, in a vector loop's body and
+    its tail."""
+    linear = Int8Linear.of(torch.randn(8, 4), torch.zeros(8), -2.0, 3.1)
+    step, zero = linear.scale, linear.zero_point
+    k = torch.arange(-3, 260, dtype=torch.float32)
+    codes_at = torch.cat([k, k + 0.5, torch.nextafter(k, k - 1), torch.nextafter(k, k + 1)])
+    values = (codes_at - zero - 0.5) * step  # inputs landing on and around code boundaries
+    torch.manual_seed(2)
+    for x in (values, values[:-3], torch.randn(4097) * 3, (torch.randn(1000) * 3).bfloat16()):
+        y = x.float().mul(1.0 / step).add_(zero + 0.5).clamp_(0.0, 255.0)
+        assert torch.equal(linear.codes(x), y.to(torch.uint8))
+
 def test_int8_linear_is_close_to_the_float_product() -> None:
     torch.manual_seed(2)
     weight, bias = torch.randn(48, 64) * 0.1, torch.randn(48) * 0.1
