@@ -61,7 +61,6 @@ def test_codes_round_to_the_nearest_step_and_clamp() -> None:
     assert linear.codes(x)[1, 0] == 0
 
 
-
 def test_codes_through_int16_equal_a_direct_uint8_conversion() -> None:
     """``codes`` converts through int16 for speed; every code must be what converting the
     same fp32 values straight to uint8 gives, boundaries included (k, k +- one ulp, k + 0.5)
@@ -76,6 +75,7 @@ def test_codes_through_int16_equal_a_direct_uint8_conversion() -> None:
     for x in (values, values[:-3], torch.randn(4097) * 3, (torch.randn(1000) * 3).bfloat16()):
         y = x.float().mul(1.0 / step).add_(zero + 0.5).clamp_(0.0, 255.0)
         assert torch.equal(linear.codes(x), y.to(torch.uint8))
+
 
 def test_int8_linear_is_close_to_the_float_product() -> None:
     torch.manual_seed(2)
