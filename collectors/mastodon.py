@@ -14,7 +14,10 @@ rest of the page budget on what is older. A window's bounds are status ids: Mast
 are snowflakes, the creation time in milliseconds shifted left by 16 bits, so an instant
 maps to ids (``max_id`` for a window's top, ``since_id`` for its bottom on timelines;
 search takes no ``since_id``, so its sweep ends at the first status at or below the
-bottom). Every page's cursor can be committed (``is_sorted``).
+bottom). Every page's cursor can be committed (``is_sorted``). An instance gives a status
+from another instance an id from its publication time, so a status that federates late
+lands below statuses already read: each run re-reads a margin below the newest stored
+status (``late_minutes``, at most two pages) and stores what it had missed.
 Statuses are keyed by their
 ActivityPub ``uri``, so one post seen through two instances is stored once; a reply's
 ``in_reply_to_id`` is local to the instance, so its parent is stored as the parent's
@@ -88,6 +91,14 @@ class MastodonOptions(BaseModel):
     hashtags: list[str] = Field(default_factory=list, description="extra hashtags to follow")
     search: bool = Field(default=False, description="status search (needs an access token)")
     limit: int = Field(default=40, ge=1, le=40)
+    late_minutes: float = Field(
+        default=10.0,
+        ge=0,
+        le=1440,
+        description="each run re-reads up to 2 pages this far below the newest stored "
+        "status: a status from another instance gets an id from its publication time, so "
+        "one that federates late lands below statuses already read (0 = never)",
+    )
 
 
 def hashtags_for(terms: list[str] | tuple[str, ...], extra: list[str]) -> list[str]:
@@ -292,6 +303,7 @@ class Mastodon(Collector):
             # that all falls on it, the window steps below it.
             page_limit=1,
             step=0.001,
+            lookback=self.options.late_minutes * 60,
         ):
             mentions = []
             for mention in page.mentions:

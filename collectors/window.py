@@ -5,7 +5,10 @@ Bluesky (``since``/``until``) return newest first. Each *stream* (a search term,
 site and term) keeps its state in the cursor::
 
     head      everything at or before this instant down to the newest gap is stored;
-              a run's fresh sweep asks for what is newer than it (epoch seconds)
+              a run's fresh sweep asks for what is newer than it (epoch seconds), or
+              ``lookback`` seconds less where items arrive late (below)
+    recent    with ``lookback``: the ids taken within ``lookback`` of the head (id ->
+              instant), so a re-read of the late margin yields only what is new
     fresh     the fresh sweep in progress (a window, below), None between runs
     gaps      windows still to fill, newest first: a fresh sweep that a run's budget cut
               short leaves one, and the last one (``since`` None) is the history backfill
@@ -26,6 +29,13 @@ fetch one page of one window:
    page; what lies below it becomes the history gap.
 2. **History second.** What is left of the page budget (at least one page) goes to the
    gaps, round-robin across streams, newest gap first.
+
+**Late arrivals** (``lookback``): where an item can turn up after newer ones were read —
+a Mastodon status from another instance gets an id from its publication time, so one that
+federates late lands below statuses already stored — each fresh sweep reads on for up to
+``late_pages`` pages below the head, down to ``lookback`` seconds under it. The stream
+remembers the ids it took in that margin (``recent``), so a re-read yields only what is new.
+The margin is a re-check, not history: a budget cut inside it leaves no gap.
 
 A fresh sweep that the budget (or a crash) cuts short becomes a gap at the start of the
 next run, whose fresh sweep starts again from the top. So a mention published between two
@@ -156,7 +166,11 @@ def _park(state: dict[str, Any]) -> None:
         state["head"] = max(state.get("head") or window["newest"], window["newest"])
     if window.get("until") is None:
         return  # it took nothing: the next fresh sweep covers the same ground
-    gap = {**new_window(window.get("since")), **{k: window[k] for k in ("until", "page")}}
+    floor = window.get("floor")  # the head the sweep started from, below it the late margin
+    if floor is not None and window["until"] <= floor:
+        return  # cut short in the late margin: a re-check, not history
+    since = window.get("since") if floor is None else floor
+    gap = {**new_window(since), **{k: window[k] for k in ("until", "page")}}
     gap["boundary"] = list(window.get("boundary") or [])
     gaps: list[dict[str, Any]] = state.setdefault("gaps", [])
     gaps.insert(0, gap)
@@ -176,6 +190,8 @@ def sweep(
     budget: int | None,
     page_limit: int | None = None,
     step: float = 1.0,
+    lookback: float = 0.0,
+    late_pages: int = 2,
 ) -> Iterator[Page]:
     """Fresh sweeps round-robin, then backfill round-robin, within ``budget`` pages.
 
@@ -184,7 +200,8 @@ def sweep(
     (tests that page a whole recording). ``page_limit``: how many pages the API serves
     for one filter (Algolia: 1,000 hits); a window that reaches it steps ``step`` seconds
     below its ``until`` (the API's resolution: a second for Algolia, a millisecond for
-    Mastodon's ids) and pages on from there.
+    Mastodon's ids) and pages on from there. ``lookback`` and ``late_pages``: the late
+    margin (module doc); 0 for APIs whose items never arrive below ones already served.
     """
     for key in streams:
         state = _stream(states.setdefault(key, {"gaps": []}))
@@ -192,7 +209,12 @@ def sweep(
         state.setdefault("reached", None)
         state.setdefault("complete", False)
         _park(state)
-        state["fresh"] = new_window(state["head"])
+        head = state["head"]
+        if lookback > 0 and head is not None:
+            state["fresh"] = {**new_window(head - lookback), "floor": head}
+            _forget(state, head - lookback)
+        else:
+            state["fresh"] = new_window(head)
     used = 0
 
     def take(key: str, window: dict[str, Any]) -> tuple[Fetched, list[Mention], bool]:
@@ -209,6 +231,8 @@ def sweep(
             low = min(taken)
             state["reached"] = low if state["reached"] is None else min(state["reached"], low)
         kept = [m for m, _ in fetched.mentions if m.external_id in new_ids]
+        if lookback > 0:
+            kept = _unseen(state, kept, fetched, lookback)
         return fetched, kept, done
 
     def page(fetched: Fetched, kept: list[Mention]) -> Page:
@@ -229,8 +253,16 @@ def sweep(
             window = state["fresh"]
             first_ever = window["since"] is None
             fetched, kept, done = take(key, window)
+            floor = window.get("floor")
+            if not done and floor is not None and _below(window, floor):
+                window["late_pages"] = int(window.get("late_pages") or 0) + 1
+                if window["late_pages"] >= late_pages:  # the late margin's pages are spent
+                    done = True
+                    window["since"] = window.get("newest")
             if done:
-                state["head"] = window["since"]
+                # a sweep that took nothing above its floor leaves the head where it was
+                marks = (window["since"], floor)
+                state["head"] = max((m for m in marks if m is not None), default=None)
                 state["fresh"] = None
                 if first_ever:
                     state["complete"] = True  # the whole history fitted in one page
@@ -266,6 +298,44 @@ def sweep(
             yield page(fetched, kept)
             if fetched.then_raise is not None:
                 raise fetched.then_raise
+
+
+def _below(window: dict[str, Any], floor: float) -> bool:
+    """The window pages below ``floor`` now: it is in the late margin."""
+    until = window.get("until")
+    return until is not None and until <= floor
+
+
+#: Late-margin ids a stream keeps at most (the newest); beyond, a re-read may yield a
+#: stored mention again, which the store's upsert absorbs.
+MAX_RECENT = 1_000
+
+
+def _unseen(
+    state: dict[str, Any], kept: list[Mention], fetched: Fetched, lookback: float
+) -> list[Mention]:
+    """``kept`` without the mentions the stream took before within the late margin, and
+    the margin's ids remembered for the next re-read."""
+    recent: dict[str, float] = state.setdefault("recent", {})
+    unseen = [m for m in kept if m.external_id not in recent]
+    instants = [at for _, at in fetched.mentions]
+    top = max([state.get("head") or 0.0, *instants])
+    ids = {m.external_id for m in unseen}
+    for mention, at in fetched.mentions:
+        if mention.external_id in ids and at > top - lookback:
+            recent[mention.external_id] = at
+    # Ids are forgotten only when the next sweep starts (below its margin): this sweep's
+    # margin still reaches down from the head it started from.
+    if len(recent) > MAX_RECENT:
+        _forget(state, sorted(recent.values())[-MAX_RECENT])
+    return unseen
+
+
+def _forget(state: dict[str, Any], before: float) -> None:
+    """Drop the remembered ids older than ``before`` (out of the late margin)."""
+    recent = state.get("recent")
+    if recent:
+        state["recent"] = {key: at for key, at in recent.items() if at >= before}
 
 
 def round_robin(streams: Sequence[Iterator[Page]], budget: int | None) -> Iterator[Page]:

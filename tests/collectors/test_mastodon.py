@@ -73,13 +73,17 @@ def test_first_run_takes_the_newest_page_then_asks_only_for_newer() -> None:
     assert head == id_instant(117020593741189701)
     again = Faults(Mastodon.replay_transport(Mastodon.default_base_url))
     resumed = list(collector.collect(session(again, "mastodon"), Search([]), cursor))
-    assert again.requests[0].url.params["since_id"] == ids_above(head)
-    assert sum(len(p.mentions) for p in resumed) == 0  # the over-returned status is dropped
+    # the late margin: ten minutes below the head (late_minutes), for statuses that
+    # federate late; the status it re-reads is not yielded again
+    assert again.requests[0].url.params["since_id"] == ids_above(head - 600)
+    assert sum(len(p.mentions) for p in resumed) == 0
 
 
 def test_a_cursor_from_the_min_id_walk_resumes_after_its_mark() -> None:
     tag = _Timeline("hoot", start=1_000, count=5)
-    collector = Mastodon(MastodonOptions(hashtags=["hoot"]))
+    # no late margin here: it would re-read the old walk's statuses once (the store's
+    # upsert absorbs them) and this test is about where the walk's mark leads
+    collector = Mastodon(MastodonOptions(hashtags=["hoot"], late_minutes=0))
     mark = tag.ids[2]  # the old walk had stored up to the third status
     cursor = {"min_id": {"mastodon.social|tag:hoot": str(mark)}}
     pages = list(collector.collect(session(tag.transport(), "mastodon"), Search([]), cursor))
@@ -224,7 +228,9 @@ def test_a_busy_tag_stores_the_newest_first_and_backfills_the_rest() -> None:
     before = len(stored)
     cursor = run(cursor)
     assert stored[before : before + 10] == [str(i) for i in tag.ids[::-1][:10]]
-    for _ in range(20):
+    # every later run re-reads two pages below the head for late statuses (the whole
+    # timeline spans 0.3 s, inside the ten-minute margin), so history gets one page a run
+    for _ in range(40):
         cursor = run(cursor)
     assert sorted(stored, key=int) == [str(i) for i in tag.ids]  # all 300, each once
     state = cursor["windows"]["mastodon.social|tag:busy"]
@@ -272,20 +278,59 @@ def test_status_search_sweeps_newest_first_without_since_id(
     assert len(stored) == 28
 
 
+def test_a_status_that_federates_late_is_stored_once() -> None:
+    """An instance gives a remote status an id from its publication time: one that arrives
+    minutes late lands below statuses already read. The next run's late margin stores it,
+    once; without the margin (``late_minutes = 0``) it would never be seen."""
+    for late_minutes, expected in ((0.0, 0), (10.0, 1)):
+        tag = _Timeline("hoot", start=1_000, count=30, spacing_ms=60_000)  # one a minute
+        collector = Mastodon(
+            MastodonOptions(hashtags=["hoot"], limit=10, late_minutes=late_minutes)
+        )
+        stored: list[str] = []
+        cursor = _run_and_store(collector, tag, None, stored)
+        assert sorted(stored, key=int) == [str(i) for i in tag.ids]
+        tag.grow(3)
+        cursor = _run_and_store(collector, tag, cursor, stored)  # the head moves up
+        late = tag.arrive_late(seconds=120)  # published two minutes before the newest
+        for _ in range(2):
+            cursor = _run_and_store(collector, tag, cursor, stored)
+        assert stored.count(str(late)) == expected
+        assert len(stored) == len(set(stored)) == 33 + expected
+
+
+def _run_and_store(
+    collector: Mastodon,
+    tag: _Timeline,
+    cursor: dict | None,  # type: ignore[type-arg]
+    stored: list[str],
+) -> dict:  # type: ignore[type-arg]
+    pages = list(collector.collect(session(tag.transport(), "mastodon"), Search([]), cursor))
+    stored.extend(m.raw["id"] for p in pages for m in p.mentions)
+    return pages[-1].cursor  # type: ignore[no-any-return]
+
+
 class _Timeline:
-    """A live-like hashtag timeline: snowflake ids one millisecond apart, newest first,
+    """A live-like hashtag timeline: snowflake ids ``spacing_ms`` apart, newest first,
     honouring ``max_id``, ``since_id``, ``min_id`` and ``limit`` as Mastodon does."""
 
-    def __init__(self, tag: str, start: int, count: int) -> None:
+    def __init__(self, tag: str, start: int, count: int, spacing_ms: int = 1) -> None:
         self.tag = tag
         self.ms = 1_780_000_000_000 + start
+        self.spacing_ms = spacing_ms
         self.ids: list[int] = []
         self.grow(count)
 
     def grow(self, count: int) -> None:
         for _ in range(count):
             self.ids.append(self.ms << 16)
-            self.ms += 1
+            self.ms += self.spacing_ms
+
+    def arrive_late(self, seconds: float) -> int:
+        """A remote status published ``seconds`` before the newest, federated only now."""
+        late = (self.ms - self.spacing_ms - round(seconds * 1000)) << 16 | 7
+        self.ids.append(late)
+        return late
 
     def answer(self, request: httpx.Request) -> httpx.Response:
         params = request.url.params

@@ -1,4 +1,4 @@
-"""The shared sweep window that Hacker News, Stack Exchange and Bluesky page with."""
+"""The shared sweep window that Hacker News, Stack Exchange, Bluesky and Mastodon page with."""
 
 from __future__ import annotations
 
@@ -140,6 +140,77 @@ def test_an_older_single_window_cursor_carries_on() -> None:
     assert log[0] == ("a", 60.0, None)  # fresh: above the old sweep's newest
     assert ("a", None, 40.0) in log  # then the rest of the old sweep, as history
     assert state["terms"]["a"]["complete"]
+
+
+# --- the late margin: items that turn up below what was already read --------------------
+
+
+def _late_run(
+    state: dict[str, Any],
+    fetch: Callable[[str, dict[str, Any]], Fetched],
+    lookback: float,
+    budget: int = 10,
+) -> list[str]:
+    streams = state.setdefault("windows", {})
+    pages = sweep(
+        ["a"], streams, fetch, snapshot=lambda: dict(state), budget=budget, lookback=lookback
+    )
+    return [m.external_id for p in pages for m in p.mentions]
+
+
+def test_an_item_that_arrives_late_below_the_head_is_taken_once() -> None:
+    items = {"a": [(f"a{i}", float(100 + i)) for i in range(8)]}
+    log: list[tuple[str, Any]] = []
+    fetch = _fake_api(items, 5, log)
+    for lookback, expected in ((0.0, []), (60.0, ["late"])):
+        state: dict[str, Any] = {}
+        assert len(_late_run(state, fetch, lookback)) == 8
+        head = state["windows"]["a"]["head"]
+        assert head == 107.0
+        items["a"].append(("late", 104.5))  # published before the newest, served after it
+        # without a margin the next sweep asks only above the head and never sees it
+        assert _late_run(state, fetch, lookback) == expected
+        assert _late_run(state, fetch, lookback) == []  # the re-read yields nothing twice
+        stream = state["windows"]["a"]
+        assert stream["head"] == head  # a margin re-read never lowers the head
+        assert stream["gaps"] == []
+        items["a"].remove(("late", 104.5))
+    assert set(stream["recent"]) >= {"late", "a7"}
+
+
+def test_the_late_margin_is_read_for_a_few_pages_and_never_becomes_a_gap() -> None:
+    items = {"a": [(f"a{i}", float(i)) for i in range(100)]}
+    log: list[tuple[str, Any]] = []
+    fetch = _fake_api(items, 5, log)
+    state: dict[str, Any] = {}
+    while not state.get("windows", {}).get("a", {}).get("complete"):
+        _late_run(state, fetch, lookback=1_000.0)
+    log.clear()
+    items["a"] += [("new", 200.0)]
+    assert _late_run(state, fetch, lookback=1_000.0) == ["new"]
+    # the page that reached below the head, then one more (late_pages = 2), and no
+    # history is left: the sweep ends there instead of re-reading all 100 in the margin
+    assert len(log) == 2
+    stream = state["windows"]["a"]
+    assert (stream["head"], stream["fresh"], stream["gaps"]) == (200.0, None, [])
+    # a budget spent inside the margin leaves no gap for the next run either
+    assert _late_run(state, fetch, lookback=1_000.0, budget=1) == []
+    assert state["windows"]["a"]["fresh"] is not None  # cut short after one page
+    assert _late_run(state, fetch, lookback=1_000.0) == []
+    assert state["windows"]["a"]["gaps"] == []
+
+
+def test_the_late_margin_remembers_only_recent_ids() -> None:
+    items = {"a": [(f"a{i}", float(i)) for i in range(50)]}
+    log: list[tuple[str, Any]] = []
+    state: dict[str, Any] = {}
+    while not state.get("windows", {}).get("a", {}).get("complete"):
+        _late_run(state, _fake_api(items, 10, log), lookback=5.0)
+    assert set(state["windows"]["a"]["recent"]) == {f"a{i}" for i in range(45, 50)}
+    items["a"] += [("b", 300.0)]
+    _late_run(state, _fake_api(items, 10, log), lookback=5.0)
+    _late_run(state, _fake_api(items, 10, log), lookback=5.0)  # starts 5 s below "b"
+    assert set(state["windows"]["a"]["recent"]) == {"b"}  # the rest is 250 s below it
 
 
 def test_round_robin_serves_every_stream_once_then_keeps_to_the_budget() -> None:
