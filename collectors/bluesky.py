@@ -34,7 +34,7 @@ from collectors.errors import (
     SkippableRecord,
 )
 from collectors.http import HttpSession, decode_json, expect_mapping
-from collectors.window import Fetched, sweep
+from collectors.window import Fetched, late_minutes_option, sweep
 from config.secrets import get_secret
 from core.mention import Cursor, Mention, MentionKind, Page
 
@@ -46,6 +46,8 @@ class BlueskyOptions(BaseModel):
 
     limit: int = Field(default=100, ge=1, le=100)
     languages: list[str] = Field(default_factory=list, description="the API's lang filter")
+    # a post indexed late is sorted by its (earlier) createdAt, below posts already read
+    late_minutes: float = late_minutes_option(5.0)
 
 
 class _TokenExpired(FatalError):
@@ -240,6 +242,7 @@ class Bluesky(Collector):
             fetch,
             snapshot=lambda: copy.deepcopy(state),
             budget=search.page_budget,
+            lookback=self.options.late_minutes * 60,
         )
 
     def _search(

@@ -23,7 +23,7 @@ from collectors.base import Collector, Route, Search, register
 from collectors.errors import MalformedPayload, SkippableRecord
 from collectors.http import HttpSession, expect_mapping
 from collectors.text import html_to_text
-from collectors.window import Fetched, sweep
+from collectors.window import Fetched, late_minutes_option, sweep
 from core.mention import Cursor, Mention, MentionKind, Page
 
 __all__ = ["HackerNews"]
@@ -37,6 +37,8 @@ class HackerNewsOptions(BaseModel):
 
     tags: list[str] = Field(default_factory=lambda: ["story", "comment"])
     hits_per_page: int = Field(default=100, ge=1, le=1000)
+    # Algolia indexes an item a little after it is created, under its creation time
+    late_minutes: float = late_minutes_option(5.0)
 
 
 def _page_to_mentions(hits: list[Any]) -> tuple[list[Mention], list[str]]:
@@ -142,6 +144,7 @@ class HackerNews(Collector):
             budget=search.page_budget,
             # Algolia serves at most 1,000 hits per filter; a window steps below the second.
             page_limit=max(1, _ALGOLIA_MAX_HITS // per_page),
+            lookback=self.options.late_minutes * 60,
         )
 
     @classmethod

@@ -49,7 +49,7 @@ from collectors.errors import (
 )
 from collectors.http import HttpSession
 from collectors.text import html_to_text
-from collectors.window import Fetched, sweep
+from collectors.window import Fetched, late_minutes_option, sweep
 from config.secrets import get_secret
 from core.mention import Cursor, Mention, MentionKind, Page
 
@@ -91,14 +91,9 @@ class MastodonOptions(BaseModel):
     hashtags: list[str] = Field(default_factory=list, description="extra hashtags to follow")
     search: bool = Field(default=False, description="status search (needs an access token)")
     limit: int = Field(default=40, ge=1, le=40)
-    late_minutes: float = Field(
-        default=10.0,
-        ge=0,
-        le=1440,
-        description="each run re-reads up to 2 pages this far below the newest stored "
-        "status: a status from another instance gets an id from its publication time, so "
-        "one that federates late lands below statuses already read (0 = never)",
-    )
+    # a status from another instance gets an id from its publication time, so one that
+    # federates late lands below statuses already read
+    late_minutes: float = late_minutes_option(10.0)
 
 
 def hashtags_for(terms: list[str] | tuple[str, ...], extra: list[str]) -> list[str]:

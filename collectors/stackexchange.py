@@ -41,7 +41,7 @@ from collectors.errors import (
 )
 from collectors.http import HttpSession, expect_mapping
 from collectors.text import html_to_text
-from collectors.window import Fetched, sweep
+from collectors.window import Fetched, late_minutes_option, sweep
 from config.secrets import get_secret
 from core.mention import Cursor, Mention, MentionKind, Page
 
@@ -62,6 +62,8 @@ class StackExchangeOptions(BaseModel):
     sites: list[str] = Field(default_factory=lambda: ["stackoverflow"], min_length=1)
     pagesize: int = Field(default=100, ge=1, le=100)
     filter: str = "withbody"  # a built-in filter that adds the question body
+    # the search index can list a post after newer ones, under its creation time
+    late_minutes: float = late_minutes_option(5.0)
 
 
 def classify_error(response: httpx.Response) -> CollectorError | None:
@@ -234,6 +236,7 @@ class StackExchange(Collector):
             fetch,
             snapshot=lambda: copy.deepcopy(state),
             budget=search.page_budget,
+            lookback=self.options.late_minutes * 60,
         )
 
     @classmethod

@@ -1,7 +1,7 @@
 """Sweep windows: fresh mentions first, then history, for APIs that page back in time.
 
-Hacker News (``numericFilters=created_at_i``), Stack Exchange (``fromdate``/``todate``) and
-Bluesky (``since``/``until``) return newest first. Each *stream* (a search term, or a
+Hacker News (``numericFilters=created_at_i``), Stack Exchange (``fromdate``/``todate``),
+Bluesky (``since``/``until``) and Mastodon (``since_id``/``max_id``) return newest first. Each *stream* (a search term, or a
 site and term) keeps its state in the cursor::
 
     head      everything at or before this instant down to the newest gap is stored;
@@ -30,10 +30,11 @@ fetch one page of one window:
 2. **History second.** What is left of the page budget (at least one page) goes to the
    gaps, round-robin across streams, newest gap first.
 
-**Late arrivals** (``lookback``): where an item can turn up after newer ones were read —
-a Mastodon status from another instance gets an id from its publication time, so one that
-federates late lands below statuses already stored — each fresh sweep reads on for up to
-``late_pages`` pages below the head, down to ``lookback`` seconds under it. The stream
+**Late arrivals** (``lookback``): where an item can turn up after newer ones were read,
+under its own earlier instant — a search index that lists a post a little after it is
+created, a Mastodon status from another instance whose id comes from its publication time
+— each fresh sweep reads on for up to ``late_pages`` pages below the head, down to
+``lookback`` seconds under it. The stream
 remembers the ids it took in that margin (``recent``), so a re-read yields only what is new.
 The margin is a re-check, not history: a budget cut inside it leaves no gap.
 
@@ -53,12 +54,15 @@ from collections.abc import Callable, Iterator, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
+from pydantic import Field
+
 from collectors.errors import CollectorError
 from core.mention import Cursor, Mention, Page
 
 __all__ = [
     "Fetched",
     "StreamProgress",
+    "late_minutes_option",
     "new_window",
     "progress",
     "round_robin",
@@ -69,6 +73,18 @@ __all__ = [
 #: Unfinished fresh sweeps are kept as gaps; beyond this many the oldest two are merged
 #: (re-reading what lies between them costs pages, never mentions).
 MAX_GAPS = 16
+
+
+def late_minutes_option(default: float) -> Any:
+    """The ``late_minutes`` option of a source whose items can arrive below the newest
+    stored one (``sweep``'s ``lookback``, in minutes)."""
+    return Field(
+        default=default,
+        ge=0,
+        le=1440,
+        description="each run re-reads (2 pages at most) this far below the newest stored "
+        "item, for items the API serves after newer ones (0 = never)",
+    )
 
 
 def new_window(since: float | None = None) -> dict[str, Any]:

@@ -15,7 +15,7 @@ import pytest
 import yaml
 
 from collectors.base import Search
-from collectors.bluesky import SESSIONS, Bluesky, post_to_mention
+from collectors.bluesky import SESSIONS, Bluesky, BlueskyOptions, post_to_mention
 from collectors.errors import ConfigurationError
 from collectors.replay import RECORDINGS
 from grapevine.engine import Engine
@@ -133,8 +133,14 @@ def test_resume_sends_since_from_the_window() -> None:
     assert stream["complete"]  # the recording's whole history was read
     transport = Faults(Bluesky.replay_transport(""))
     again = list(Bluesky().collect(session(transport, "bluesky"), Search(["x"]), first[-1].cursor))
-    assert transport.requests[0].url.params["since"].startswith("2025-05-19T17:10:09")
+    # five minutes (late_minutes) below the newest post, 17:10:09: a post indexed late is
+    # sorted by its earlier createdAt; what the re-read finds again is not yielded twice
+    assert transport.requests[0].url.params["since"].startswith("2025-05-19T17:05:09")
     assert sum(len(p.mentions) for p in again) == 0
+    transport = Faults(Bluesky.replay_transport(""))
+    plain = Bluesky(BlueskyOptions(late_minutes=0))
+    list(plain.collect(session(transport, "bluesky"), Search(["x"]), first[-1].cursor))
+    assert transport.requests[0].url.params["since"].startswith("2025-05-19T17:10:09")
 
 
 def test_spent_ietf_ratelimit_waits_until_the_epoch_reset() -> None:

@@ -94,7 +94,8 @@ def test_resume_from_cursor_fetches_only_newer_hits(
     algolia.requests.clear()
     second = _engine(store, settings, algolia).run_job(job)
     assert second.counters.new == 1
-    assert "created_at_i>1700000005" in algolia.requests[0].url.params["numericFilters"]
+    # five minutes (late_minutes) below the newest stored hit, for one Algolia indexes late
+    assert "created_at_i>1699999705" in algolia.requests[0].url.params["numericFilters"]
     assert store.count_mentions() == 6
 
 
@@ -129,7 +130,8 @@ def test_max_pages_leaves_history_that_later_runs_finish_fresh_first(
     algolia.hits.insert(0, hn_hit(10, 1_700_000_010))  # published between two runs
     algolia.requests.clear()
     _engine(store, settings, algolia).run_job(job)
-    assert "created_at_i>1700000009" in algolia.requests[0].url.params["numericFilters"]
+    # fresh first, from five minutes (late_minutes) below the head
+    assert "created_at_i>1699999709" in algolia.requests[0].url.params["numericFilters"]
     assert "10" in {m["external_id"] for m in store.iter_mentions()}
     for _ in range(10):
         _engine(store, settings, algolia).run_job(job)
