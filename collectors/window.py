@@ -322,9 +322,10 @@ def _below(window: dict[str, Any], floor: float) -> bool:
     return until is not None and until <= floor
 
 
-#: Late-margin ids a stream keeps at most (the newest); beyond, a re-read may yield a
-#: stored mention again, which the store's upsert absorbs.
-MAX_RECENT = 1_000
+#: Late-margin ids a stream keeps at most (the newest): a re-read reaches ``late_pages``
+#: pages of at most 100 items below the head, so more would only grow every page's
+#: cursor; beyond, a re-read may yield a stored mention again, which the upsert absorbs.
+MAX_RECENT = 500
 
 
 def _unseen(
