@@ -82,7 +82,7 @@ def late_minutes_option(default: float) -> Any:
         default=default,
         ge=0,
         le=1440,
-        description="each run re-reads (2 pages at most) this far below the newest stored "
+        description="each run re-reads (10 pages at most) this far below the newest stored "
         "item, for items the API serves after newer ones (0 = never)",
     )
 
@@ -207,7 +207,7 @@ def sweep(
     page_limit: int | None = None,
     step: float = 1.0,
     lookback: float = 0.0,
-    late_pages: int = 2,
+    late_pages: int = 10,
 ) -> Iterator[Page]:
     """Fresh sweeps round-robin, then backfill round-robin, within ``budget`` pages.
 
@@ -229,6 +229,9 @@ def sweep(
         if lookback > 0 and head is not None:
             state["fresh"] = {**new_window(head - lookback), "floor": head}
             _forget(state, head - lookback)
+            recent = state.get("recent") or {}
+            if len(recent) > MAX_RECENT:
+                _forget(state, sorted(recent.values())[-MAX_RECENT])
         else:
             state["fresh"] = new_window(head)
     used = 0
@@ -322,10 +325,11 @@ def _below(window: dict[str, Any], floor: float) -> bool:
     return until is not None and until <= floor
 
 
-#: Late-margin ids a stream keeps at most (the newest): a re-read reaches ``late_pages``
-#: pages of at most 100 items below the head, so more would only grow every page's
-#: cursor; beyond, a re-read may yield a stored mention again, which the upsert absorbs.
-MAX_RECENT = 500
+#: Late-margin ids a stream keeps between runs at most (the newest), and at most this many
+#: more during a run: as many as a margin re-read reaches (``late_pages`` x the largest
+#: page, 10 x 100). Beyond, a re-read may yield a stored mention again, which the store's
+#: upsert absorbs.
+MAX_RECENT = 1_000
 
 
 def _unseen(
@@ -341,10 +345,14 @@ def _unseen(
     for mention, at in fetched.mentions:
         if mention.external_id in ids and at > top - lookback:
             recent[mention.external_id] = at
-    # Ids are forgotten only when the next sweep starts (below its margin): this sweep's
-    # margin still reaches down from the head it started from.
     if len(recent) > MAX_RECENT:
-        _forget(state, sorted(recent.values())[-MAX_RECENT])
+        # Keep the ids below the head this sweep started from (its own margin, still to
+        # re-read, pruned when the sweep started) and the newest of the rest (the next
+        # sweep's margin); the rest are older new items no margin will reach.
+        head = state.get("head")
+        below = {k: at for k, at in recent.items() if head is not None and at <= head}
+        above = sorted((at, k) for k, at in recent.items() if k not in below)
+        state["recent"] = below | {k: at for at, k in above[-MAX_RECENT:]}
     return unseen
 
 

@@ -228,8 +228,8 @@ def test_a_busy_tag_stores_the_newest_first_and_backfills_the_rest() -> None:
     before = len(stored)
     cursor = run(cursor)
     assert stored[before : before + 10] == [str(i) for i in tag.ids[::-1][:10]]
-    # every later run re-reads two pages below the head for late statuses (the whole
-    # timeline spans 0.3 s, inside the ten-minute margin), so history gets one page a run
+    # every later run re-reads the late margin below the head (the whole timeline spans
+    # 0.3 s, inside the ten-minute margin) before history gets its page
     for _ in range(40):
         cursor = run(cursor)
     assert sorted(stored, key=int) == [str(i) for i in tag.ids]  # all 300, each once

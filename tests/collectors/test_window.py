@@ -6,6 +6,9 @@ from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
 from typing import Any
 
+import pytest
+
+from collectors import window
 from collectors.window import (
     Fetched,
     StreamProgress,
@@ -150,10 +153,17 @@ def _late_run(
     fetch: Callable[[str, dict[str, Any]], Fetched],
     lookback: float,
     budget: int = 10,
+    late_pages: int = 10,
 ) -> list[str]:
     streams = state.setdefault("windows", {})
     pages = sweep(
-        ["a"], streams, fetch, snapshot=lambda: dict(state), budget=budget, lookback=lookback
+        ["a"],
+        streams,
+        fetch,
+        snapshot=lambda: dict(state),
+        budget=budget,
+        lookback=lookback,
+        late_pages=late_pages,
     )
     return [m.external_id for p in pages for m in p.mentions]
 
@@ -187,7 +197,7 @@ def test_the_late_margin_is_read_for_a_few_pages_and_never_becomes_a_gap() -> No
         _late_run(state, fetch, lookback=1_000.0)
     log.clear()
     items["a"] += [("new", 200.0)]
-    assert _late_run(state, fetch, lookback=1_000.0) == ["new"]
+    assert _late_run(state, fetch, lookback=1_000.0, late_pages=2) == ["new"]
     # the page that reached below the head, then one more (late_pages = 2), and no
     # history is left: the sweep ends there instead of re-reading all 100 in the margin
     assert len(log) == 2
@@ -198,6 +208,25 @@ def test_the_late_margin_is_read_for_a_few_pages_and_never_becomes_a_gap() -> No
     assert state["windows"]["a"]["fresh"] is not None  # cut short after one page
     assert _late_run(state, fetch, lookback=1_000.0) == []
     assert state["windows"]["a"]["gaps"] == []
+
+
+def test_a_run_with_more_new_items_than_the_id_cap_still_yields_nothing_twice(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # the cap covers what one margin page (3 items, late_pages = 1) reaches below a head
+    monkeypatch.setattr(window, "MAX_RECENT", 4)
+    items = {"a": [(f"a{i}", float(i)) for i in range(10)]}
+    log: list[tuple[str, Any]] = []
+    fetch = _fake_api(items, 3, log)
+    state: dict[str, Any] = {}
+    taken: list[str] = []
+    while not state.get("windows", {}).get("a", {}).get("complete"):
+        taken += _late_run(state, fetch, lookback=1_000.0, late_pages=1)
+    for burst in range(3):  # each run: 8 new items, more than the cap, then the margin
+        items["a"] += [(f"n{burst}.{i}", float(100 * (burst + 1) + i)) for i in range(8)]
+        taken += _late_run(state, fetch, lookback=1_000.0, late_pages=1)
+    assert len(taken) == len(set(taken)) == 34
+    assert len(state["windows"]["a"]["recent"]) <= 2 * 4
 
 
 def test_the_late_margin_remembers_only_recent_ids() -> None:
