@@ -4,7 +4,7 @@ Every three-layer model Grapevine trains starts from the same packaged encoder l
 with the same seed, from the same random heads, so the tuned layers and heads of two runs
 can be averaged tensor by tensor into one model of the same size and speed (batch
 invariance untouched: it is just other weights). The shipped r3 is ⅔ r2 + ⅓ r2zp
-(docs/nlp.md, "Model"):
+(docs/nlp.md, "r3: what changed on 2026-12-01"):
 
     python -m nlp.soup OUT DIR:WEIGHT [DIR:WEIGHT ...] [--name r3]
 
