@@ -17,11 +17,10 @@ search takes no ``since_id``, so its sweep ends at the first status at or below 
 bottom). Every page's cursor can be committed (``is_sorted``). An instance gives a status
 from another instance an id from its publication time, so a status that federates late
 lands below statuses already read: each run re-reads a margin below the newest stored
-status (``late_minutes``, at most ten pages) and stores what it had missed.
-Statuses are keyed by their
-ActivityPub ``uri``, so one post seen through two instances is stored once; a reply's
-``in_reply_to_id`` is local to the instance, so its parent is stored as the parent's
-``uri`` too — known from the statuses already seen, else looked up once with
+status (``late_minutes``, at most ten pages) and stores what it had missed. Statuses are
+keyed by their ActivityPub ``uri``, so one post seen through two instances is stored once;
+a reply's ``in_reply_to_id`` is local to the instance, so its parent is stored as the
+parent's ``uri`` too — known from the statuses already seen, else looked up once with
 ``/api/v1/statuses/:id`` (a bounded number per run) — so brand replies count as answers.
 """
 

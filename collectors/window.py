@@ -1,8 +1,9 @@
 """Sweep windows: fresh mentions first, then history, for APIs that page back in time.
 
 Hacker News (``numericFilters=created_at_i``), Stack Exchange (``fromdate``/``todate``),
-Bluesky (``since``/``until``) and Mastodon (``since_id``/``max_id``) return newest first. Each *stream* (a search term, or a
-site and term) keeps its state in the cursor::
+Bluesky (``since``/``until``) and Mastodon (``since_id``/``max_id``) return newest first.
+Each *stream* (a search term, a site and term, a tag on an instance) keeps its state in
+the cursor::
 
     head      everything at or before this instant down to the newest gap is stored;
               a run's fresh sweep asks for what is newer than it (epoch seconds), or
@@ -34,9 +35,9 @@ fetch one page of one window:
 under its own earlier instant — a search index that lists a post a little after it is
 created, a Mastodon status from another instance whose id comes from its publication time
 — each fresh sweep reads on for up to ``late_pages`` pages below the head, down to
-``lookback`` seconds under it. The stream
-remembers the ids it took in that margin (``recent``), so a re-read yields only what is new.
-The margin is a re-check, not history: a budget cut inside it leaves no gap.
+``lookback`` seconds under it. The stream remembers the ids it took in that margin
+(``recent``), so a re-read yields only what is new. The margin is a re-check, not history:
+a budget cut inside it leaves no gap.
 
 A fresh sweep that the budget (or a crash) cuts short becomes a gap at the start of the
 next run, whose fresh sweep starts again from the top. So a mention published between two

@@ -18,6 +18,7 @@ offsets are refused (their heads' biases carry a choice the others do not share)
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import json
 import sys
 from collections.abc import Sequence
@@ -32,6 +33,12 @@ from nlp.model import META_FILE, WEIGHTS_FILE, ModelMeta, weights_digest
 def average(ingredients: Sequence[tuple[Path, float]]) -> dict[str, torch.Tensor]:
     """The weighted mean of the ingredients' stored tensors (fp32), which must all hold the
     same tensors from the same tuned layer."""
+    _metas(ingredients)
+    return _mean(ingredients)
+
+
+def _metas(ingredients: Sequence[tuple[Path, float]]) -> list[ModelMeta]:
+    """The ingredients' metadata, once it is clear they can be averaged."""
     if not ingredients:
         raise ValueError("a soup needs at least one ingredient")
     metas = [ModelMeta.from_json((d / META_FILE).read_text()) for d, _ in ingredients]
@@ -43,6 +50,12 @@ def average(ingredients: Sequence[tuple[Path, float]]) -> dict[str, torch.Tensor
     total = sum(w for _, w in ingredients)
     if total <= 0 or any(w < 0 for _, w in ingredients):
         raise ValueError("the weights must be >= 0 and not all 0")
+    return metas
+
+
+def _mean(ingredients: Sequence[tuple[Path, float]]) -> dict[str, torch.Tensor]:
+    """:func:`average` of ingredients :func:`_metas` accepted."""
+    total = sum(w for _, w in ingredients)
     states = [load_file(str(d / WEIGHTS_FILE)) for d, _ in ingredients]
     names = set(states[0])
     if any(set(s) != names for s in states):
@@ -58,22 +71,17 @@ def average(ingredients: Sequence[tuple[Path, float]]) -> dict[str, torch.Tensor
 
 def make_soup(out: Path, ingredients: Sequence[tuple[Path, float]], name: str) -> ModelMeta:
     """Write the soup's model directory (weights, model.json); returns its metadata."""
-    state = {k: v.to(torch.float16).contiguous() for k, v in average(ingredients).items()}
-    last = ModelMeta.from_json((ingredients[-1][0] / META_FILE).read_text())
-    versions = [ModelMeta.from_json((d / META_FILE).read_text()).version for d, _ in ingredients]
-    meta = ModelMeta(
-        name=last.name,
+    metas = _metas(ingredients)
+    state = {k: v.to(torch.float16).contiguous() for k, v in _mean(ingredients).items()}
+    last = metas[-1]
+    meta = dataclasses.replace(
+        last,
         version=f"{name}-d{last.data_digest[:12]}-w{weights_digest(state)[:8]}",
-        data_digest=last.data_digest,
-        base=last.base,
-        tuned_from_layer=last.tuned_from_layer,
-        max_length=last.max_length,
-        prefix=last.prefix,
-        config=last.config,
         extra={
             "soup": [
-                {"version": v, "weight": w} for v, (_, w) in zip(versions, ingredients, strict=True)
-            ],
+                {"version": m.version, "weight": w}
+                for m, (_, w) in zip(metas, ingredients, strict=True)
+            ]
         },
     )
     out.mkdir(parents=True, exist_ok=True)

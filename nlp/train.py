@@ -135,6 +135,8 @@ def sentiment_loss(
     over all three logits, or, where ``polar`` is set, over negative and positive alone
     (those examples' targets are never neutral)."""
     full = functional.cross_entropy(logits, targets, reduction="none")
+    if not bool(polar.any()):
+        return full
     two = functional.cross_entropy(
         logits[:, [0, 2]], torch.div(targets, 2, rounding_mode="floor"), reduction="none"
     )
