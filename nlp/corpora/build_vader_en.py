@@ -82,15 +82,15 @@ def main(sdist: Path) -> None:
             if key in chosen and chosen[key][0] != label:
                 clash.add(key)
             chosen.setdefault(key, (label, name, text))
-    rows = sorted(
+    ordered = sorted(
         (hashlib.sha256(key.encode()).hexdigest(), *value)
         for key, value in chosen.items()
         if key not in clash
     )
     OUT.write_text(
-        "".join(f"{label}\t{name}\t{text}\n" for _, label, name, text in rows), encoding="utf-8"
+        "".join(f"{label}\t{name}\t{text}\n" for _, label, name, text in ordered), encoding="utf-8"
     )
-    print(f"{len(rows)} sentences written to {OUT} ({len(clash)} rated differently twice)")
+    print(f"{len(ordered)} sentences written to {OUT} ({len(clash)} rated differently twice)")
 
 
 if __name__ == "__main__":
