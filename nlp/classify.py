@@ -177,6 +177,18 @@ class ThreeHeadClassifier:
                 _probabilities(self.model(ids, mask), rows, out)
         return out
 
+    def features(self, texts: Sequence[str]) -> torch.Tensor:
+        """The pooled vectors the heads read (one fp32 row per text, in input order), from
+        the same packed inference as :meth:`scores`: a head fitted on them (``nlp.refit``)
+        sees exactly what it will see when it labels."""
+        if not (isinstance(self.model, ThreeHeadModel) and self.packed and self.model.packable()):
+            raise ValueError("features come from the packed CPU inference (quantised, packed)")
+        out = torch.zeros(len(texts), self.model.sentiment.in_features)
+        with torch.inference_mode():
+            for rows, ids, lengths, widths in self.packed_inputs(texts):
+                out[rows] = self.model.packed_pooled(ids, lengths, widths)
+        return out
+
     def _encode(self, texts: Sequence[str]) -> list[Any]:
         """The tokenizer's encodings: cut, ``meta.prefix`` + normalised text, truncated."""
         cut = self.max_length * CHARS_PER_TOKEN_BOUND

@@ -22,6 +22,7 @@ their bf16 product, a thin one added to the int8 product of the rest.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 from collections.abc import Callable, Sequence
@@ -29,6 +30,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import torch
+from torch.nn import functional
 
 CALIBRATION_FILE = "int8.json"
 LINEARS = ("qkv", "out", "up", "down")  # a packed encoder layer's four matrix products
@@ -38,6 +40,23 @@ CODES = 255  # uint8 activation codes 0..255
 # bump it whenever a change to the forward changes labels (r2: fp32 residual stream,
 # residuals added in the products' epilogue, attention as batched products).
 INT8_REVISION = 2
+
+
+@functools.cache
+def weight_levels() -> int:
+    """The int8 weight codes' range, +-levels: 127 where the CPU has VNNI, 63 elsewhere.
+
+    Without VNNI (an AVX2-only CPU, or AVX-512 before Cascade Lake) oneDNN sums pairs of
+    u8 x s8 products in int16, which saturates: 255 x 127 x 2 > 32,767, and measured here
+    a third of a random product's outputs came out wrong, by up to 1.5. With 7-bit
+    weights a pair stays within int16 (255 x 63 x 2 = 32,130), the int32 sums are exact
+    again, and labels batch-invariant; they are other labels than 8-bit weights give, so
+    the precision in the label version says ``w7`` (``ThreeHeadModel.precision``)."""
+    try:
+        vnni = bool(torch.cpu._is_vnni_supported())
+    except (AttributeError, RuntimeError):
+        vnni = False
+    return 127 if vnni else 63
 
 
 def available() -> bool:
@@ -128,13 +147,16 @@ class Int8Linear:
         gelu: bool = False,
         output: tuple[float, int] | None = None,
         zero_columns: Sequence[int] = (),
+        levels: int | None = None,
     ) -> Int8Linear:
-        """``zero_columns``: input channels whose product runs elsewhere (outliers)."""
+        """``zero_columns``: input channels whose product runs elsewhere (outliers).
+        ``levels``: the weight codes' range, ``weight_levels()`` by default."""
+        levels = levels or weight_levels()
         weight = weight.detach().float()
         if zero_columns:
             weight = weight.index_fill(1, torch.tensor(sorted(zero_columns)), 0.0)
-        row_scales = (weight.abs().amax(1) / 127).clamp(min=1e-12)
-        codes = torch.round(weight / row_scales[:, None]).clamp(-127, 127).to(torch.int8)
+        row_scales = (weight.abs().amax(1) / levels).clamp(min=1e-12)
+        codes = torch.round(weight / row_scales[:, None]).clamp(-levels, levels).to(torch.int8)
         scale, zero_point = codes_of(low, high)
         return cls(
             packed=torch.ops.onednn.qlinear_prepack(codes.contiguous(), None),
@@ -176,17 +198,20 @@ class Int8Linear:
     def run(self, codes: torch.Tensor) -> torch.Tensor:
         """The product on input codes (``codes``, or an earlier Linear's ``output``)."""
         out_scale, out_zero_point = self.output or (1.0, 0)
+        # Where oneDNN has no bf16 kernels (AVX2), a bf16 output takes its reference path,
+        # 2,000x as slow as an fp32 one: there the product gives fp32, rounded to bf16 after.
+        native = self.output is not None or bf16_prepack_available()
         out: torch.Tensor = torch.ops.onednn.qlinear_pointwise(
             *self._product(codes),
             self.bias,
             out_scale,
             out_zero_point,
-            torch.uint8 if self.output else torch.bfloat16,
+            torch.uint8 if self.output else torch.bfloat16 if native else torch.float32,
             "gelu" if self.gelu else "none",
             [],
             "none" if self.gelu else "",
         )
-        return out
+        return out if native else out.to(torch.bfloat16)
 
     def __call__(self, x: torch.Tensor) -> torch.Tensor:
         return self.run(self.codes(x))
@@ -223,6 +248,48 @@ def codes_of(low: float, high: float) -> tuple[float, int]:
     return scale, round(-low / scale)
 
 
+@functools.cache
+def bf16_prepack_available() -> bool:
+    """Whether oneDNN runs bf16 products on this CPU (AVX-512 BF16/BW, or AVX-NE-CONVERT).
+    Elsewhere (an AVX2-only CPU) a bf16 Linear falls back to ``functional.linear``, whose
+    products are row-independent too, so labels stay batch-invariant there."""
+    try:
+        return bool(
+            torch.backends.mkldnn.is_available()  # type: ignore[no-untyped-call]
+            and torch.ops.mkldnn._is_mkldnn_bf16_supported()
+            and hasattr(torch.ops.mkldnn, "_linear_pointwise")
+        )
+    except (AttributeError, RuntimeError):
+        return False
+
+
+@dataclass(frozen=True)
+class Bf16Linear:
+    """A Linear whose weight oneDNN has reordered into its blocked layout once, instead of
+    on every call, with the bias added inside the matrix product (no copy of the bias into
+    the output first, as ``addmm`` does). Same oneDNN kernel, same bits as
+    ``functional.linear`` (measured on the 1,024 benchmark texts)."""
+
+    weight: torch.Tensor
+    bias: torch.Tensor
+    prepacked: bool
+
+    @classmethod
+    def of(cls, weight: torch.Tensor, bias: torch.Tensor) -> Bf16Linear:
+        weight, bias = weight.detach().contiguous(), bias.detach().contiguous()
+        if weight.dtype == torch.bfloat16 and bf16_prepack_available():
+            return cls(torch.ops.mkldnn._reorder_linear_weight(weight), bias, True)
+        return cls(weight, bias, False)
+
+    def __call__(self, x: torch.Tensor) -> torch.Tensor:
+        if self.prepacked:
+            out: torch.Tensor = torch.ops.mkldnn._linear_pointwise(
+                x, self.weight, self.bias, "none", [], ""
+            )
+            return out
+        return functional.linear(x, self.weight, self.bias)
+
+
 @dataclass(frozen=True)
 class Int8FeedForward:
     """A BERT layer's feed-forward part in int8: up with GELU, giving down's input codes
@@ -236,8 +303,7 @@ class Int8FeedForward:
     up: Int8Linear
     down: Int8Linear
     spikes: Int8Linear | None
-    spike_weight: torch.Tensor | None  # prepacked bf16 [out, k]
-    spike_bias: torch.Tensor | None  # bf16 zeros [out]
+    spike_down: Bf16Linear | None  # bf16 [out, k], zero bias
 
     @classmethod
     def of(
@@ -249,32 +315,27 @@ class Int8FeedForward:
         outliers: Sequence[int] = (),
     ) -> Int8FeedForward:
         down_codes = codes_of(*down_range)
-        spikes = spike_weight = spike_bias = None
+        spikes = spike_down = None
         if outliers:
             index = torch.tensor(sorted(outliers))
             spikes = Int8Linear.of(
                 up[0].index_select(0, index), up[1].index_select(0, index), *up_range, gelu=True
             )
-            thin = down[0].detach().index_select(1, index).to(torch.bfloat16).contiguous()
-            spike_weight = torch.ops.mkldnn._reorder_linear_weight(thin)
-            spike_bias = torch.zeros(down[0].shape[0], dtype=torch.bfloat16)
+            thin = down[0].detach().index_select(1, index).to(torch.bfloat16)
+            spike_down = Bf16Linear.of(thin, torch.zeros(len(thin), dtype=torch.bfloat16))
         return cls(
             up=Int8Linear.of(*up, *up_range, gelu=True, output=down_codes),
             down=Int8Linear.of(*down, *down_range, zero_columns=outliers),
             spikes=spikes,
-            spike_weight=spike_weight,
-            spike_bias=spike_bias,
+            spike_down=spike_down,
         )
 
     def add(self, x: torch.Tensor, residual: torch.Tensor) -> torch.Tensor:
         """``residual`` + the feed-forward part of ``x``, in fp32 (see ``Int8Linear.add``)."""
         codes = self.up.codes(x)
         out = self.down.add_codes(self.up.run(codes), residual)
-        if self.spikes is not None:
-            spikes = torch.ops.mkldnn._linear_pointwise(
-                self.spikes.run(codes), self.spike_weight, self.spike_bias, "none", [], ""
-            )
-            out.add_(spikes)
+        if self.spikes is not None and self.spike_down is not None:
+            out.add_(self.spike_down(self.spikes.run(codes)))
         return out
 
 

@@ -31,11 +31,13 @@ from nlp.int8 import (
     INT8_REVISION,
     LINEARS,
     OUTLIER_CHANNELS,
+    Bf16Linear,
     Calibration,
     Int8FeedForward,
     Int8Linear,
     Observer,
     summarise,
+    weight_levels,
 )
 from nlp.labels import QUALITIES, SENTIMENTS
 
@@ -109,7 +111,8 @@ class ThreeHeadModel(nn.Module):
         """What the label version says about inference: int8 (with the revision of its
         arithmetic and its calibration's digest: either changes labels), bf16 or fp32."""
         if self.packable() and self.int8 is not None:
-            return f"int8r{INT8_REVISION}-{self.int8.digest()[:8]}"
+            weights = "" if weight_levels() == 127 else "w7"  # 7-bit weights: no VNNI
+            return f"int8r{INT8_REVISION}{weights}-{self.int8.digest()[:8]}"
         return "bf16" if self._layer_dtype() == INFERENCE_DTYPE else "fp32"
 
     def _mask(self, hidden: torch.Tensor, attention_mask: torch.Tensor) -> Any:
@@ -200,6 +203,22 @@ class ThreeHeadModel(nn.Module):
         invariant.
         ``layers`` (calibration) replaces the model's own packed layers.
         """
+        pooled = self.packed_pooled(ids, lengths, widths, layers)
+        return HeadLogits(
+            sentiment=self._head(self.sentiment, pooled),
+            complaint=self._head(self.complaint, pooled).squeeze(-1),
+            quality=self._head(self.quality, pooled),
+        )
+
+    def packed_pooled(
+        self,
+        ids: torch.Tensor,
+        lengths: Sequence[int],
+        widths: Sequence[int],
+        layers: Sequence[_PackedLayer] | None = None,
+    ) -> torch.Tensor:
+        """The mean-pooled last hidden states (fp32, one row per text) that
+        :meth:`packed_logits` feeds the heads: what ``nlp.refit`` fits heads on."""
         if not self.packable():
             raise ValueError("packed inference needs the bf16 encoder (quantise) in eval mode")
         batch = _PackedBatch.build(lengths, widths)
@@ -209,12 +228,8 @@ class ThreeHeadModel(nn.Module):
         for layer in layers:
             hidden = layer(hidden, batch)
         full = hidden.float().index_select(0, batch.padded)
-        pooled = self.dropout(torch.cat([group.pool(full) for group in batch.groups]))
-        return HeadLogits(
-            sentiment=self._head(self.sentiment, pooled),
-            complaint=self._head(self.complaint, pooled).squeeze(-1),
-            quality=self._head(self.quality, pooled),
-        )
+        pooled: torch.Tensor = self.dropout(torch.cat([group.pool(full) for group in batch.groups]))
+        return pooled
 
     def _packed_embeddings(self, ids: torch.Tensor, positions: torch.Tensor) -> torch.Tensor:
         """``BertEmbeddings`` on the real tokens only (token type 0, positions from 0 per
@@ -265,44 +280,6 @@ class ThreeHeadModel(nn.Module):
                 self.packed_logits(ids, lengths, widths, layers)
                 texts += len(lengths)
         return summarise(observers, texts, outlier_channels)
-
-
-def _onednn_linear_available() -> bool:
-    try:
-        return bool(
-            torch.backends.mkldnn.is_available()  # type: ignore[no-untyped-call]
-            and torch.ops.mkldnn._is_mkldnn_bf16_supported()
-            and hasattr(torch.ops.mkldnn, "_linear_pointwise")
-        )
-    except (AttributeError, RuntimeError):
-        return False
-
-
-@dataclass(frozen=True)
-class _Linear:
-    """A Linear whose weight oneDNN has reordered into its blocked layout once, instead of
-    on every call, with the bias added inside the matrix product (no copy of the bias into
-    the output first, as ``addmm`` does). Same oneDNN kernel, same bits as
-    ``functional.linear`` (measured on the 1,024 benchmark texts)."""
-
-    weight: torch.Tensor
-    bias: torch.Tensor
-    prepacked: bool
-
-    @classmethod
-    def of(cls, weight: torch.Tensor, bias: torch.Tensor) -> _Linear:
-        weight, bias = weight.detach().contiguous(), bias.detach().contiguous()
-        if weight.dtype == torch.bfloat16 and _onednn_linear_available():
-            return cls(torch.ops.mkldnn._reorder_linear_weight(weight), bias, True)
-        return cls(weight, bias, False)
-
-    def __call__(self, x: torch.Tensor) -> torch.Tensor:
-        if self.prepacked:
-            out: torch.Tensor = torch.ops.mkldnn._linear_pointwise(
-                x, self.weight, self.bias, "none", [], ""
-            )
-            return out
-        return functional.linear(x, self.weight, self.bias)
 
 
 @dataclass(frozen=True)
@@ -437,7 +414,7 @@ class _PackedLayer:
         out_add: Residual
         feed_forward: Residual
         if int8 is None:
-            bf16 = {name: wrap(f"{index}.{name}", _Linear.of(*weights))
+            bf16 = {name: wrap(f"{index}.{name}", Bf16Linear.of(*weights))
                     for name, weights in zip(LINEARS, (qkv, out, up, down), strict=True)}  # fmt: skip
             act = layer.intermediate.intermediate_act_fn
             qkv_linear, out_add = bf16["qkv"], _Plus(bf16["out"])

@@ -77,6 +77,26 @@ def test_codes_through_int16_equal_a_direct_uint8_conversion() -> None:
         assert torch.equal(linear.codes(x), y.to(torch.uint8))
 
 
+def test_integer_products_are_exact_on_this_cpu() -> None:
+    """Extreme codes and full-range weights over a BERT FFN's width: the int32 sums must be
+    exact whatever the CPU (without VNNI, 8-bit weights saturate oneDNN's int16 pair sums;
+    ``weight_levels`` then gives 7-bit ones), so the result is the float product of the
+    codes to fp32 rounding."""
+    torch.manual_seed(5)
+    weight = torch.randn(96, 1536)
+    linear = Int8Linear.of(weight, torch.zeros(96), -1.0, 1.0)
+    codes = torch.randint(0, 256, (64, 1536), dtype=torch.uint8)
+    codes[:, ::2] = 255  # every pair at the top of the range
+    residual = torch.randn(64, 96)
+    got = linear.add_codes(codes, residual).double()
+    levels = int8.weight_levels()
+    weight_codes = torch.round(weight / linear.weight_scales[:, None]).clamp(-levels, levels)
+    assert int(weight_codes.abs().max()) == levels
+    inputs = (codes.double() - linear.zero_point) * linear.scale
+    exact = inputs @ (weight_codes.double() * linear.weight_scales.double()[:, None]).T
+    assert torch.allclose(got, exact + residual.double(), rtol=1e-5, atol=1e-4)
+
+
 def test_int8_linear_is_close_to_the_float_product() -> None:
     torch.manual_seed(2)
     weight, bias = torch.randn(48, 64) * 0.1, torch.randn(48) * 0.1
@@ -154,7 +174,9 @@ def test_the_version_names_the_precision_and_calibration(
     quantised = ThreeHeadClassifier(tiny_int8_dir, languages=languages)
     calibration = Calibration.load(tiny_int8_dir)
     assert calibration is not None
-    assert quantised.version == f"t1-dtest-int8r{int8.INT8_REVISION}-{calibration.digest()[:8]}"
+    weights = "" if int8.weight_levels() == 127 else "w7"
+    expected = f"t1-dtest-int8r{int8.INT8_REVISION}{weights}-{calibration.digest()[:8]}"
+    assert quantised.version == expected
     bf16 = ThreeHeadClassifier(tiny_int8_dir, int8=False, languages=languages)
     assert bf16.version == "t1-dtest-bf16"
     assert ThreeHeadClassifier(tiny_model_dir, languages=languages).version == "t1-dtest-bf16"
