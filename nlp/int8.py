@@ -304,6 +304,7 @@ class Int8FeedForward:
     down: Int8Linear
     spikes: Int8Linear | None
     spike_down: Bf16Linear | None  # bf16 [out, k], zero bias
+    spike_columns: torch.Tensor | None  # the same weights as fp32 [k, out] (no native bf16)
 
     @classmethod
     def of(
@@ -315,7 +316,7 @@ class Int8FeedForward:
         outliers: Sequence[int] = (),
     ) -> Int8FeedForward:
         down_codes = codes_of(*down_range)
-        spikes = spike_down = None
+        spikes = spike_down = spike_columns = None
         if outliers:
             index = torch.tensor(sorted(outliers))
             spikes = Int8Linear.of(
@@ -323,11 +324,13 @@ class Int8FeedForward:
             )
             thin = down[0].detach().index_select(1, index).to(torch.bfloat16)
             spike_down = Bf16Linear.of(thin, torch.zeros(len(thin), dtype=torch.bfloat16))
+            spike_columns = thin.float().T.contiguous()
         return cls(
             up=Int8Linear.of(*up, *up_range, gelu=True, output=down_codes),
             down=Int8Linear.of(*down, *down_range, zero_columns=outliers),
             spikes=spikes,
             spike_down=spike_down,
+            spike_columns=spike_columns,
         )
 
     def add(self, x: torch.Tensor, residual: torch.Tensor) -> torch.Tensor:
@@ -335,8 +338,26 @@ class Int8FeedForward:
         codes = self.up.codes(x)
         out = self.down.add_codes(self.up.run(codes), residual)
         if self.spikes is not None and self.spike_down is not None:
-            out.add_(self.spike_down(self.spikes.run(codes)))
+            spikes = self.spikes.run(codes)
+            if self.spike_down.prepacked or self.spike_columns is None:
+                out.add_(self.spike_down(spikes))
+            else:
+                out.add_(_thin_product(spikes, self.spike_columns))
         return out
+
+
+def _thin_product(x: torch.Tensor, columns: torch.Tensor) -> torch.Tensor:
+    """``x @ columns`` for a handful of input channels (``columns``: fp32 [k, out]) where
+    oneDNN has no bf16 kernel (AVX2), rounded to bf16 as the oneDNN product's output is.
+    torch's fallback bf16 product is 30x as slow as the rest of the layer, and an fp32 GEMM
+    summed a row another way for a batch of one text than for 32 (measured here). Channel
+    by channel in fp32, in a fixed order, every element is summed alike whatever the
+    batch."""
+    x = x.float()
+    out = x[:, :1] * columns[0]
+    for k in range(1, len(columns)):
+        out.addcmul_(x[:, k : k + 1], columns[k])
+    return out.to(torch.bfloat16)
 
 
 @dataclass

@@ -36,6 +36,7 @@ from nlp.int8 import (
     Int8FeedForward,
     Int8Linear,
     Observer,
+    bf16_prepack_available,
     summarise,
     weight_levels,
 )
@@ -479,8 +480,14 @@ class _PackedLayer:
         value = parts[2].reshape(heads, width, -1)
         scores = torch.bmm(query, key.transpose(1, 2)).view(texts, self.heads, width, width)
         scores = scores.mul_(self.scaling).add_(group.float_keys)
-        weights = torch.softmax(scores, -1).to(qkv.dtype).view(heads, width, width)
-        context = torch.bmm(weights, value).view(texts, self.heads, width, -1)
+        weights = torch.softmax(scores, -1)
+        if bf16_prepack_available():
+            weights = weights.to(qkv.dtype).view(heads, width, width)
+            context = torch.bmm(weights, value).view(texts, self.heads, width, -1)
+        else:  # no native bf16 (AVX2): the same bf16 operands, multiplied in fp32
+            weights = weights.to(qkv.dtype).float().view(heads, width, width)
+            context = torch.bmm(weights, value.float()).to(qkv.dtype)
+            context = context.view(texts, self.heads, width, -1)
         return context.transpose(1, 2).reshape(texts * width, hidden)
 
 
