@@ -25,12 +25,15 @@ from __future__ import annotations
 import functools
 import hashlib
 import json
+import logging
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import torch
 from torch.nn import functional
+
+log = logging.getLogger(__name__)
 
 CALIBRATION_FILE = "int8.json"
 LINEARS = ("qkv", "out", "up", "down")  # a packed encoder layer's four matrix products
@@ -59,7 +62,7 @@ def weight_levels() -> int:
     return 127 if vnni else 63
 
 
-def available() -> bool:
+def has_ops() -> bool:
     """Whether this torch build has oneDNN's static int8 Linear (x86 builds do)."""
     try:
         return bool(
@@ -69,6 +72,40 @@ def available() -> bool:
         )
     except (AttributeError, RuntimeError):
         return False
+
+
+@functools.cache
+def available() -> bool:
+    """Whether static int8 runs here: the ops exist and, on this CPU, give exact integer
+    sums (``products_exact``). A CPU whose kernels fail that (or raise) labels with bf16
+    products instead (``-bf16``) rather than with wrong or crashing int8 ones."""
+    if not has_ops():
+        return False
+    try:
+        exact = products_exact()
+    except RuntimeError as error:
+        log.warning("static int8 does not run on this CPU (%s): using bf16 products", error)
+        return False
+    if not exact:
+        log.warning("static int8 sums are not exact on this CPU: using bf16 products")
+    return exact
+
+
+def products_exact() -> bool:
+    """One small product at the extremes (every code 255 or 0, weights at +-levels, a
+    BERT FFN's width) against its exact value: what saturating kernels get wrong."""
+    generator = torch.Generator().manual_seed(5)
+    weight = torch.randn(16, 1536, generator=generator)
+    linear = Int8Linear.of(weight, torch.zeros(16), -1.0, 1.0)
+    codes = torch.randint(0, 256, (4, 1536), dtype=torch.uint8, generator=generator)
+    codes[:, ::2] = 255
+    residual = torch.zeros(4, 16)
+    got = linear.add_codes(codes, residual).double()
+    levels = weight_levels()
+    weight_codes = torch.round(weight / linear.weight_scales[:, None]).clamp(-levels, levels)
+    inputs = (codes.double() - linear.zero_point) * linear.scale
+    exact = inputs @ (weight_codes.double() * linear.weight_scales.double()[:, None]).T
+    return bool(torch.allclose(got, exact, rtol=1e-5, atol=1e-4))
 
 
 @dataclass(frozen=True)

@@ -20,7 +20,7 @@ from nlp.language import LanguageIdentifier
 from nlp.train import calibrate_directory, calibration_texts
 from tests.nlp.test_invariance import corpus
 
-pytestmark = pytest.mark.skipif(not int8.available(), reason="no oneDNN int8 in this torch")
+pytestmark = pytest.mark.skipif(not int8.has_ops(), reason="no oneDNN int8 in this torch")
 
 
 @pytest.fixture(scope="module")
@@ -80,21 +80,40 @@ def test_codes_through_int16_equal_a_direct_uint8_conversion() -> None:
 def test_integer_products_are_exact_on_this_cpu() -> None:
     """Extreme codes and full-range weights over a BERT FFN's width: the int32 sums must be
     exact whatever the CPU (without VNNI, 8-bit weights saturate oneDNN's int16 pair sums;
-    ``weight_levels`` then gives 7-bit ones), so the result is the float product of the
-    codes to fp32 rounding."""
-    torch.manual_seed(5)
-    weight = torch.randn(96, 1536)
-    linear = Int8Linear.of(weight, torch.zeros(96), -1.0, 1.0)
-    codes = torch.randint(0, 256, (64, 1536), dtype=torch.uint8)
-    codes[:, ::2] = 255  # every pair at the top of the range
-    residual = torch.randn(64, 96)
-    got = linear.add_codes(codes, residual).double()
-    levels = int8.weight_levels()
-    weight_codes = torch.round(weight / linear.weight_scales[:, None]).clamp(-levels, levels)
-    assert int(weight_codes.abs().max()) == levels
-    inputs = (codes.double() - linear.zero_point) * linear.scale
-    exact = inputs @ (weight_codes.double() * linear.weight_scales.double()[:, None]).T
-    assert torch.allclose(got, exact + residual.double(), rtol=1e-5, atol=1e-4)
+    ``weight_levels`` then gives 7-bit ones). On an x86 CPU with the ops, int8 must run:
+    a failing self-check would silently move every label to bf16."""
+    assert int8.products_exact()
+    int8.available.cache_clear()
+    assert int8.available()
+
+
+def test_a_cpu_with_wrong_or_failing_products_falls_back_to_bf16(
+    monkeypatch: pytest.MonkeyPatch, tiny_int8_dir: Path, languages: LanguageIdentifier
+) -> None:
+    exact_add = Int8Linear.add_codes
+
+    def off_by_one(self: Int8Linear, codes: torch.Tensor, residual: torch.Tensor) -> torch.Tensor:
+        return exact_add(self, codes, residual).add_(1.0)
+
+    def crashing(self: Int8Linear, codes: torch.Tensor, residual: torch.Tensor) -> torch.Tensor:
+        raise RuntimeError("no kernel for this CPU")
+
+    try:
+        for broken in (off_by_one, crashing):
+            monkeypatch.setattr(Int8Linear, "add_codes", broken)
+            int8.available.cache_clear()
+            assert not int8.available()
+            classifier = ThreeHeadClassifier(tiny_int8_dir, languages=languages)
+            assert classifier.version.endswith("-bf16")
+            assert classifier.classify(["it works"])[0].sentiment in (
+                "negative",
+                "neutral",
+                "positive",
+            )
+        monkeypatch.undo()
+    finally:
+        int8.available.cache_clear()
+    assert int8.available()
 
 
 def test_int8_linear_is_close_to_the_float_product() -> None:

@@ -215,7 +215,7 @@ def test_tiny_bf16_model_is_batch_invariant(
     check_invariance(classifier, corpus())
 
 
-@pytest.mark.skipif(not int8.available(), reason="no oneDNN int8 in this torch")
+@pytest.mark.skipif(not int8.has_ops(), reason="no oneDNN int8 in this torch")
 def test_tiny_int8_model_is_batch_invariant(
     tiny_model_dir: Path, languages: LanguageIdentifier, tmp_path: Path
 ) -> None:
