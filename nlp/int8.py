@@ -54,12 +54,18 @@ def weight_levels() -> int:
     a third of a random product's outputs came out wrong, by up to 1.5. With 7-bit
     weights a pair stays within int16 (255 x 63 x 2 = 32,130), the int32 sums are exact
     again, and labels batch-invariant; they are other labels than 8-bit weights give, so
-    the precision in the label version says ``w7`` (``ThreeHeadModel.precision``)."""
+    the precision in the label version says ``w7`` (:func:`precision`)."""
     try:
         vnni = bool(torch.cpu._is_vnni_supported())
     except (AttributeError, RuntimeError):
         vnni = False
     return 127 if vnni else 63
+
+
+def precision() -> str:
+    """The int8 arithmetic in a label version: its revision, and ``w7`` where the weights
+    are 7-bit (no VNNI): either changes labels."""
+    return f"int8r{INT8_REVISION}{'' if weight_levels() == 127 else 'w7'}"
 
 
 def has_ops() -> bool:
@@ -184,11 +190,9 @@ class Int8Linear:
         gelu: bool = False,
         output: tuple[float, int] | None = None,
         zero_columns: Sequence[int] = (),
-        levels: int | None = None,
     ) -> Int8Linear:
-        """``zero_columns``: input channels whose product runs elsewhere (outliers).
-        ``levels``: the weight codes' range, ``weight_levels()`` by default."""
-        levels = levels or weight_levels()
+        """``zero_columns``: input channels whose product runs elsewhere (outliers)."""
+        levels = weight_levels()
         weight = weight.detach().float()
         if zero_columns:
             weight = weight.index_fill(1, torch.tensor(sorted(zero_columns)), 0.0)
@@ -340,8 +344,7 @@ class Int8FeedForward:
     up: Int8Linear
     down: Int8Linear
     spikes: Int8Linear | None
-    spike_down: Bf16Linear | None  # bf16 [out, k], zero bias
-    spike_columns: torch.Tensor | None  # the same weights as fp32 [k, out] (no native bf16)
+    spike_down: Callable[[torch.Tensor], torch.Tensor] | None  # bf16 [k] -> [out]
 
     @classmethod
     def of(
@@ -353,21 +356,23 @@ class Int8FeedForward:
         outliers: Sequence[int] = (),
     ) -> Int8FeedForward:
         down_codes = codes_of(*down_range)
-        spikes = spike_down = spike_columns = None
+        spikes = spike_down = None
         if outliers:
             index = torch.tensor(sorted(outliers))
             spikes = Int8Linear.of(
                 up[0].index_select(0, index), up[1].index_select(0, index), *up_range, gelu=True
             )
             thin = down[0].detach().index_select(1, index).to(torch.bfloat16)
-            spike_down = Bf16Linear.of(thin, torch.zeros(len(thin), dtype=torch.bfloat16))
-            spike_columns = thin.float().T.contiguous()
+            spike_down = (
+                Bf16Linear.of(thin, torch.zeros(len(thin), dtype=torch.bfloat16))
+                if bf16_prepack_available()
+                else ThinProduct(thin.float().T.contiguous())
+            )
         return cls(
             up=Int8Linear.of(*up, *up_range, gelu=True, output=down_codes),
             down=Int8Linear.of(*down, *down_range, zero_columns=outliers),
             spikes=spikes,
             spike_down=spike_down,
-            spike_columns=spike_columns,
         )
 
     def add(self, x: torch.Tensor, residual: torch.Tensor) -> torch.Tensor:
@@ -375,26 +380,26 @@ class Int8FeedForward:
         codes = self.up.codes(x)
         out = self.down.add_codes(self.up.run(codes), residual)
         if self.spikes is not None and self.spike_down is not None:
-            spikes = self.spikes.run(codes)
-            if self.spike_down.prepacked or self.spike_columns is None:
-                out.add_(self.spike_down(spikes))
-            else:
-                out.add_(_thin_product(spikes, self.spike_columns))
+            out.add_(self.spike_down(self.spikes.run(codes)))
         return out
 
 
-def _thin_product(x: torch.Tensor, columns: torch.Tensor) -> torch.Tensor:
-    """``x @ columns`` for a handful of input channels (``columns``: fp32 [k, out]) where
-    oneDNN has no bf16 kernel (AVX2), rounded to bf16 as the oneDNN product's output is.
-    torch's fallback bf16 product is 30x as slow as the rest of the layer, and an fp32 GEMM
-    summed a row another way for a batch of one text than for 32 (measured here). Channel
-    by channel in fp32, in a fixed order, every element is summed alike whatever the
-    batch."""
-    x = x.float()
-    out = x[:, :1] * columns[0]
-    for k in range(1, len(columns)):
-        out.addcmul_(x[:, k : k + 1], columns[k])
-    return out.to(torch.bfloat16)
+@dataclass(frozen=True)
+class ThinProduct:
+    """The outlier channels' bf16 product where oneDNN has no bf16 kernel (AVX2): the same
+    bf16 operands in fp32, rounded to bf16 as the oneDNN product's output is. torch's
+    fallback bf16 product is 30x as slow as the rest of the layer, and an fp32 GEMM summed
+    a row another way for a batch of one text than for 32 (measured here). Channel by
+    channel in fp32, in a fixed order, every element is summed alike whatever the batch."""
+
+    columns: torch.Tensor  # fp32 [k, out]
+
+    def __call__(self, x: torch.Tensor) -> torch.Tensor:
+        x = x.float()
+        out = x[:, :1] * self.columns[0]
+        for k in range(1, len(self.columns)):
+            out.addcmul_(x[:, k : k + 1], self.columns[k])
+        return out.to(torch.bfloat16)
 
 
 @dataclass

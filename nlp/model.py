@@ -28,7 +28,6 @@ from transformers.masking_utils import create_bidirectional_mask
 
 from nlp.encoder import TextTokenizer, build_e5_tokenizer, load_e5_encoder, read_e5
 from nlp.int8 import (
-    INT8_REVISION,
     LINEARS,
     OUTLIER_CHANNELS,
     Bf16Linear,
@@ -38,8 +37,8 @@ from nlp.int8 import (
     Observer,
     bf16_prepack_available,
     summarise,
-    weight_levels,
 )
+from nlp.int8 import precision as int8_precision  # ThreeHeadModel.precision is a method
 from nlp.labels import QUALITIES, SENTIMENTS
 
 WEIGHTS_FILE = "weights.safetensors"
@@ -112,8 +111,7 @@ class ThreeHeadModel(nn.Module):
         """What the label version says about inference: int8 (with the revision of its
         arithmetic and its calibration's digest: either changes labels), bf16 or fp32."""
         if self.packable() and self.int8 is not None:
-            weights = "" if weight_levels() == 127 else "w7"  # 7-bit weights: no VNNI
-            return f"int8r{INT8_REVISION}{weights}-{self.int8.digest()[:8]}"
+            return f"{int8_precision()}-{self.int8.digest()[:8]}"
         return "bf16" if self._layer_dtype() == INFERENCE_DTYPE else "fp32"
 
     def _mask(self, hidden: torch.Tensor, attention_mask: torch.Tensor) -> Any:
@@ -480,14 +478,12 @@ class _PackedLayer:
         value = parts[2].reshape(heads, width, -1)
         scores = torch.bmm(query, key.transpose(1, 2)).view(texts, self.heads, width, width)
         scores = scores.mul_(self.scaling).add_(group.float_keys)
-        weights = torch.softmax(scores, -1)
+        weights = torch.softmax(scores, -1).to(qkv.dtype).view(heads, width, width)
         if bf16_prepack_available():
-            weights = weights.to(qkv.dtype).view(heads, width, width)
-            context = torch.bmm(weights, value).view(texts, self.heads, width, -1)
+            context = torch.bmm(weights, value)
         else:  # no native bf16 (AVX2): the same bf16 operands, multiplied in fp32
-            weights = weights.to(qkv.dtype).float().view(heads, width, width)
-            context = torch.bmm(weights, value.float()).to(qkv.dtype)
-            context = context.view(texts, self.heads, width, -1)
+            context = torch.bmm(weights.float(), value.float()).to(qkv.dtype)
+        context = context.view(texts, self.heads, width, -1)
         return context.transpose(1, 2).reshape(texts * width, hidden)
 
 

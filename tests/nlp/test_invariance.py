@@ -232,7 +232,7 @@ def test_tiny_int8_model_is_batch_invariant(
 
 def int8_precision() -> str:
     """How an int8 label version starts on this CPU (``w7``: 7-bit weights, no VNNI)."""
-    return f"int8r{int8.INT8_REVISION}{'' if int8.weight_levels() == 127 else 'w7'}-"
+    return f"{int8.precision()}-"
 
 
 def check_threads(classifier: ThreeHeadClassifier, texts: Sequence[str]) -> None:
