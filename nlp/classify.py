@@ -119,6 +119,8 @@ class ThreeHeadClassifier:
         ``int8``: static int8 products where the directory ships a calibration."""
         model, tokenizer, meta = load_model(directory)
         self.model = quantise(model) if quantised else model
+        if quantised and packed:
+            static_int8.check_kernels()
         if quantised and int8 and packed and static_int8.available():
             self.model.use_int8(static_int8.Calibration.load(directory or SHIPPED_DIR))
         self.tokenizer = tokenizer

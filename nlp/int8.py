@@ -33,6 +33,8 @@ from pathlib import Path
 import torch
 from torch.nn import functional
 
+from nlp import ONEDNN_ISA
+
 log = logging.getLogger(__name__)
 
 CALIBRATION_FILE = "int8.json"
@@ -112,6 +114,50 @@ def products_exact() -> bool:
     inputs = (codes.double() - linear.zero_point) * linear.scale
     exact = inputs @ (weight_codes.double() * linear.weight_scales.double()[:, None]).T
     return bool(torch.allclose(got, exact, rtol=1e-5, atol=1e-4))
+
+
+@functools.cache
+def kernels_agree() -> bool:
+    """Whether oneDNN gives a row the same bits in a product of one row, of 40 and of 256:
+    the batch invariance every label relies on, checked once on this CPU (a few ms).
+
+    It fails where oneDNN picks kernels that round differently by product size, as it does
+    on a CPU with AMX unless capped (``nlp.ONEDNN_ISA``; the cap is read once, before
+    oneDNN's first product, so a process that ran one before importing ``nlp`` is not
+    capped). Both an int8 product with the outlier channels' shape (8 outputs, fp32) and a
+    bf16 one with the FFN's (1,536 inputs) are checked: the two fail on such a CPU."""
+    generator = torch.Generator().manual_seed(7)
+    x = torch.randn(256, 384, generator=generator)
+    thin = Int8Linear.of(torch.randn(8, 384, generator=generator), torch.zeros(8), -4.0, 4.0)
+    residual = torch.zeros(256, 8)
+    products: list[Callable[[int], torch.Tensor]] = [
+        lambda n: thin.add(x[:n].clone(), residual[:n].clone())
+    ]
+    if bf16_prepack_available():
+        wide = torch.randn(256, 1536, generator=generator).to(torch.bfloat16)
+        down = Bf16Linear.of(
+            torch.randn(384, 1536, generator=generator).to(torch.bfloat16),
+            torch.zeros(384, dtype=torch.bfloat16),
+        )
+        products.append(lambda n: down(wide[:n].clone()))
+    for product in products:
+        full = product(256)
+        if not all(torch.equal(product(n), full[:n]) for n in (1, 40)):
+            return False
+    return True
+
+
+@functools.cache
+def check_kernels() -> None:
+    """Log, once per process, where this CPU's kernels would make labels depend on the
+    batch (:func:`kernels_agree`): nothing else tells a user their labels moved."""
+    if has_ops() and not kernels_agree():
+        log.warning(
+            "oneDNN rounds products of different sizes differently on this CPU: labels may "
+            "depend on the batch a text is in. Import nlp before anything runs a torch "
+            "product, or set ONEDNN_MAX_CPU_ISA=%s in the environment",
+            ONEDNN_ISA,
+        )
 
 
 @dataclass(frozen=True)

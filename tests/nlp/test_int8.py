@@ -4,7 +4,11 @@ and commands that use them. Batch invariance is in ``test_invariance.py``."""
 from __future__ import annotations
 
 import json
+import logging
+import os
 import shutil
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -114,6 +118,44 @@ def test_a_cpu_with_wrong_or_failing_products_falls_back_to_bf16(
     finally:
         int8.available.cache_clear()
     assert int8.available()
+
+
+def test_kernels_round_a_row_alike_whatever_the_product_size_on_this_cpu() -> None:
+    """The batch invariance every label relies on, at the kernel level: on a CPU with AMX
+    this fails unless ``nlp`` capped oneDNN before its first product."""
+    assert os.environ["ONEDNN_MAX_CPU_ISA"]  # set by importing nlp, or by the user
+    int8.kernels_agree.cache_clear()
+    assert int8.kernels_agree()
+
+
+@pytest.mark.skipif(
+    not torch.cpu._is_amx_tile_supported(), reason="only a CPU with AMX has the kernels to cap"
+)
+def test_uncapped_amx_kernels_round_small_products_otherwise() -> None:
+    """Why nlp caps oneDNN: uncapped, this CPU's small and large products round a row
+    differently (the check that guards the cap can fail)."""
+    script = "from nlp import int8; print(int8.kernels_agree())"
+    env = {**os.environ, "ONEDNN_MAX_CPU_ISA": "ALL"}
+    done = subprocess.run(
+        [sys.executable, "-c", script], env=env, capture_output=True, text=True, check=True
+    )
+    assert done.stdout.split()[-1] == "False"
+
+
+def test_kernels_that_disagree_are_logged_once(
+    monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    monkeypatch.setattr(int8, "kernels_agree", lambda: False)
+    int8.check_kernels.cache_clear()
+    try:
+        with caplog.at_level(logging.WARNING, logger="nlp.int8"):
+            int8.check_kernels()
+            int8.check_kernels()
+    finally:
+        int8.check_kernels.cache_clear()
+    warnings = [r.getMessage() for r in caplog.records if "depend on the batch" in r.getMessage()]
+    assert len(warnings) == 1
+    assert "ONEDNN_MAX_CPU_ISA=AVX512_CORE_BF16" in warnings[0]
 
 
 def test_int8_linear_is_close_to_the_float_product() -> None:
