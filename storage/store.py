@@ -111,7 +111,10 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
 def make_engine(url: str) -> Engine:
     parsed = make_url(url)
     if parsed.get_backend_name() == "sqlite":
-        if parsed.database and parsed.database != ":memory:":
+        # A SQLite URI ("file:...?mode=ro&uri=true") names no directory to create: made
+        # from it, "file:/tmp/x.db" would become a folder "file:" in the working directory.
+        uri = str(parsed.query.get("uri", "")).lower() in ("true", "1")
+        if parsed.database and parsed.database != ":memory:" and not uri:
             Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
         engine = create_engine(url, connect_args={"timeout": 30})
         event.listen(engine, "connect", _sqlite_pragmas)

@@ -4,6 +4,7 @@ import os
 import threading
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 import pytest
 from alembic.autogenerate import compare_metadata
@@ -199,3 +200,20 @@ def test_meta_is_set_once(store: Store) -> None:
 def test_naive_datetimes_are_refused() -> None:
     with pytest.raises(ValueError, match="timezone-aware"):
         mention("1", created_at=datetime(2026, 1, 1))
+
+
+def test_a_sqlite_uri_creates_no_folder_and_opens_the_file(
+    store: Store, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """``file:...?mode=ro&uri=true`` (a read-only view of a store) names a file, not a
+    folder "file:" to create in the working directory."""
+    cwd = tmp_path / "cwd"
+    cwd.mkdir()
+    monkeypatch.chdir(cwd)
+    read_only = open_store(
+        f"sqlite:///file:{store.engine.url.database}?mode=ro&uri=true", migrate=False
+    )
+    with read_only.engine.connect() as conn:
+        assert conn.execute(select(func.count()).select_from(mentions)).scalar_one() == 0
+    read_only.engine.dispose()
+    assert list(cwd.iterdir()) == []
