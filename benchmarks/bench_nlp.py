@@ -135,6 +135,11 @@ def main() -> None:
 
     from nlp.classify import ThreeHeadClassifier
 
+    # what decides the arithmetic, and so which of docs/nlp.md's CPU kinds these figures are
+    print(
+        f"CPU: VNNI {torch.cpu._is_vnni_supported()}, AMX {torch.cpu._is_amx_tile_supported()}; "
+        f"oneDNN capped at ONEDNN_MAX_CPU_ISA={os.environ.get('ONEDNN_MAX_CPU_ISA', '(none)')}"
+    )
     reset_peak()
     ours = ThreeHeadClassifier(args.weights, batch_size=args.batch)
     ours.classify(texts)  # warm-up: lingua loads each language model lazily
