@@ -41,6 +41,7 @@ CALIBRATION_FILE = "int8.json"
 LINEARS = ("qkv", "out", "up", "down")  # a packed encoder layer's four matrix products
 OUTLIER_CHANNELS = 8  # per FFN output Linear, the input channels kept in bf16
 CODES = 255  # uint8 activation codes 0..255
+ROWS = 512  # the largest product kernels_agree compares smaller ones with
 # The int8 forward's arithmetic, in the label version beside the calibration's digest:
 # bump it whenever a change to the forward changes labels (r2: fp32 residual stream,
 # residuals added in the products' epilogue, attention as batched products).
@@ -118,31 +119,32 @@ def products_exact() -> bool:
 
 @functools.cache
 def kernels_agree() -> bool:
-    """Whether oneDNN gives a row the same bits in a product of one row, of 40 and of 256:
+    """Whether oneDNN gives a row the same bits in a product of 1, 40, 200 and 512 rows:
     the batch invariance every label relies on, checked once on this CPU (a few ms).
 
     It fails where oneDNN picks kernels that round differently by product size, as it does
     on a CPU with AMX unless capped (``nlp.ONEDNN_ISA``; the cap is read once, before
     oneDNN's first product, so a process that ran one before importing ``nlp`` is not
-    capped). Both an int8 product with the outlier channels' shape (8 outputs, fp32) and a
-    bf16 one with the FFN's (1,536 inputs) are checked: the two fail on such a CPU."""
+    capped). Two products, each of which fails uncapped on such a CPU: an int8 one with the
+    outlier channels' shape (8 outputs, fp32; at 1 row) and a bf16 one with the FFN's
+    (1,536 inputs; at 40 and 200 rows)."""
     generator = torch.Generator().manual_seed(7)
-    x = torch.randn(256, 384, generator=generator)
+    x = torch.randn(ROWS, 384, generator=generator)
     thin = Int8Linear.of(torch.randn(8, 384, generator=generator), torch.zeros(8), -4.0, 4.0)
-    residual = torch.zeros(256, 8)
+    residual = torch.zeros(ROWS, 8)
     products: list[Callable[[int], torch.Tensor]] = [
         lambda n: thin.add(x[:n].clone(), residual[:n].clone())
     ]
     if bf16_prepack_available():
-        wide = torch.randn(256, 1536, generator=generator).to(torch.bfloat16)
+        wide = torch.randn(ROWS, 1536, generator=generator).to(torch.bfloat16)
         down = Bf16Linear.of(
             torch.randn(384, 1536, generator=generator).to(torch.bfloat16),
             torch.zeros(384, dtype=torch.bfloat16),
         )
         products.append(lambda n: down(wide[:n].clone()))
     for product in products:
-        full = product(256)
-        if not all(torch.equal(product(n), full[:n]) for n in (1, 40)):
+        full = product(ROWS)
+        if not all(torch.equal(product(n), full[:n]) for n in (1, 40, 200)):
             return False
     return True
 
