@@ -97,7 +97,8 @@ class Recipe:
     english: int = 0
     # Sentiment-only training sources whose tweets also teach the quality head, as weak
     # clean text (``nlp.weak``) at the given loss weight, as XLM-T's do: ordinary tweets on
-    # every topic, so that politics and negativity alone do not read as toxic.
+    # every topic, meant to keep politics and negativity alone from reading as toxic
+    # (``(("semeval", 0.3),)`` is r2c: measured, not shipped; docs/nlp.md, Limitations).
     clean_sources: tuple[tuple[str, float], ...] = ()
 
 
