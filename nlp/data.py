@@ -98,7 +98,8 @@ def _tweeteval(folder: Path, split: str) -> Iterator[tuple[str, int]]:
         yield unescape(text), int(label)
 
 
-def _clean_quality(text: str) -> int:
+def clean_quality(text: str) -> int:
+    """The quality class of a text known to be clean: its weak label (``nlp.weak``)."""
     return QUALITIES.index(weak_quality(text))
 
 
@@ -168,14 +169,14 @@ def load_examples(
                         lang,
                         split,
                         sentiment=label,
-                        quality=_clean_quality(text),
+                        quality=clean_quality(text),
                         quality_weight=0.3,
                     )
                 )
     for task in ("offensive", "hate"):
         for split, bucket in (("val", val), ("train", train)):
             for text, label in _tweeteval(root / "tweeteval" / task, split):
-                quality = QUALITIES.index("toxic") if label else _clean_quality(text)
+                quality = QUALITIES.index("toxic") if label else clean_quality(text)
                 bucket.append(Example(text, task, "en", split, quality=quality))
     for path in sorted((root / "semeval_sentiment").glob("*.tsv")):
         for line in _lines(path):
@@ -196,7 +197,7 @@ def load_examples(
             for row in csv.DictReader(handle):
                 text = row["CONTENT"].strip()
                 split = "val" if _in_val(text) else "train"
-                quality = QUALITIES.index("spam") if row["CLASS"] == "1" else _clean_quality(text)
+                quality = QUALITIES.index("spam") if row["CLASS"] == "1" else clean_quality(text)
                 (val if split == "val" else train).append(
                     Example(text, "youtube_spam", "en", split, quality=quality)
                 )

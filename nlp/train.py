@@ -31,7 +31,13 @@ import torch
 from torch import nn
 from torch.nn import functional
 
-from nlp.data import EXTRA_VALIDATION_PREFIXES, Example, data_digest, load_examples
+from nlp.data import (
+    EXTRA_VALIDATION_PREFIXES,
+    Example,
+    clean_quality,
+    data_digest,
+    load_examples,
+)
 from nlp.encoder import build_e5_tokenizer, load_e5_encoder, read_e5
 from nlp.evaluate import figures_for, record_ctc
 from nlp.int8 import Calibration
@@ -46,7 +52,6 @@ from nlp.model import (
     stored_state,
 )
 from nlp.model import weights_digest as digest_of
-from nlp.weak import weak_quality
 
 MODEL_NAME = "grapevine-e5-small-3head"
 RECIPE = "r2"  # r2: two epochs (r1 had one); the recipe id is ``Recipe.name`` now
@@ -463,7 +468,7 @@ def with_clean_quality(examples: list[Example], recipe: Recipe) -> list[Example]
     clean for the quality head (those without a quality label of their own)."""
     clean = dict(recipe.clean_sources)
     return [
-        replace(e, quality=QUALITIES.index(weak_quality(e.text)), quality_weight=clean[e.source])
+        replace(e, quality=clean_quality(e.text), quality_weight=clean[e.source])
         if e.split == "train" and e.source in clean and e.quality < 0
         else e
         for e in examples
