@@ -10,7 +10,9 @@ on the real tokens only, attention per width padded to a multiple of 8 tokens; t
 and language identification), the same model with bf16 products (``int8=False``, what
 shipped before) and ``pipeline("text-classification")`` over the same multilingual-e5-small
 encoder as a plain fp32 ``BertForSequenceClassification`` (one head, unsorted batches,
-max_length 128).
+max_length 128). Grapevine runs its batches two at a time, each on one thread (``workers``,
+as many as ``--threads``); the same model one batch at a time on all the threads
+(``workers=1``, what shipped before) is measured in the same rounds.
 
 They alternate, one pass each per round, so a change in the machine's load hits all of
 them; the figure to read is the median of the per-round ratios (a shared CPU moves absolute
@@ -154,17 +156,21 @@ def main() -> None:
         baseline = baseline_pipeline(Path(tmp), args.batch)
         baseline(texts[:64])
         peak_baseline = rss_mib("VmHWM")
-        rounds: list[tuple[float, float, float, float]] = []
+        rounds: list[tuple[float, float, float, float, float]] = []
         for n in range(args.rounds):
             a = rate(ours.classify, texts)
             h = rate(ours.scores, texts)
+            ours.workers = 1
+            s = rate(ours.classify, texts)
+            ours.workers = None
             p = rate(bf16.classify, texts)
             b = rate(baseline, texts)
-            rounds.append((a, h, p, b))
+            rounds.append((a, h, s, p, b))
             print(
                 f"round {n + 1}: grapevine {a:6.1f}/s   heads only {h:6.1f}/s   "
-                f"bf16 {p:6.1f}/s   pipeline {b:6.1f}/s   ratio {a / b:5.2f}x "
-                f"(heads only {h / b:5.2f}x, bf16 {p / b:5.2f}x)",
+                f"one batch at a time {s:6.1f}/s   bf16 {p:6.1f}/s   pipeline {b:6.1f}/s   "
+                f"ratio {a / b:5.2f}x (heads only {h / b:5.2f}x, one batch at a time "
+                f"{s / b:5.2f}x, bf16 {p / b:5.2f}x)",
                 flush=True,
             )
         del baseline
@@ -176,24 +182,33 @@ def main() -> None:
     )
     print("| --- | --- | --- | --- | --- | --- |")
     names = (
-        f"grapevine: 3 heads + language id, packed, {ours.model.precision()}",
+        f"grapevine: 3 heads + language id, packed, {ours.model.precision()}, "
+        f"{args.threads} batch workers",
         "grapevine: the 3 heads alone (no language id), same model",
-        "grapevine, bf16 products (int8=False, as before), 3 heads + language id",
+        f"grapevine: same model, one batch at a time on {args.threads} threads (workers=1)",
+        "grapevine, bf16 products (int8=False), 3 heads + language id",
         "pipeline: 1 head, fp32",
     )
-    peaks = (f"{peak_ours:.0f}", "same model", "not measured alone", f"{peak_baseline:.0f}")
+    peaks = (
+        f"{peak_ours:.0f}",
+        "same model",
+        "same model",
+        "not measured alone",
+        f"{peak_baseline:.0f}",
+    )
     for k, (name, peak) in enumerate(zip(names, peaks, strict=True)):
-        ratios = [r[k] / r[3] for r in rounds]
+        ratios = [r[k] / r[-1] for r in rounds]
         print(
             f"| {name} | {args.batch} | {statistics.median(r[k] for r in rounds):.1f} "
             f"| {max(r[k] for r in rounds):.1f} | {peak} | {statistics.median(ratios):.2f}x "
             f"({min(ratios):.2f}-{max(ratios):.2f}) |"
         )
-    gain = [r[0] / r[2] for r in rounds]
-    print(
-        f"{ours.model.precision()} vs bf16, median of per-round ratios: "
-        f"{statistics.median(gain):.2f}x (range {min(gain):.2f}-{max(gain):.2f})"
-    )
+    for label, k in (("batch workers vs one batch at a time", 2), ("int8 vs bf16", 3)):
+        gain = [r[0] / r[k] for r in rounds]
+        print(
+            f"{label}, median of per-round ratios: "
+            f"{statistics.median(gain):.2f}x (range {min(gain):.2f}-{max(gain):.2f})"
+        )
 
     def run_at(
         classifier: ThreeHeadClassifier, batch: int
@@ -211,6 +226,12 @@ def main() -> None:
             f"batch invariance, {name}: {changed} results changed "
             "(shuffled and halved, batch 7 vs 32)"
         )
+    side_by_side = run_at(ours, args.batch)(texts)
+    ours.workers = 1
+    one_at_a_time = run_at(ours, args.batch)(texts)
+    ours.workers = None
+    moved = sum(a != b for a, b in zip(side_by_side, one_at_a_time, strict=True))
+    print(f"{args.threads} batch workers vs one batch at a time: {moved} results differ")
     bf16.packed = False
     before = run_at(bf16, args.batch)(texts)
     bf16.packed = True

@@ -27,9 +27,11 @@ from __future__ import annotations
 
 import math
 import re
+import threading
 from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any, Protocol, TypeVar
 
 import torch
 
@@ -42,6 +44,9 @@ from nlp.model import SHIPPED_DIR, HeadLogits, ModelMeta, ThreeHeadModel, load_m
 CHARS_PER_TOKEN_BOUND = 32  # no tokenizer piece is longer; cut before tokenising
 WIDTH_STEP = 8  # texts are padded to a multiple of 8 tokens, whatever their neighbours
 _LONE_SURROGATE = re.compile(r"[\ud800-\udfff]")
+# torch's thread count is the process's: one call at a time sets it for its batch workers
+_THREAD_COUNT = threading.Lock()
+T = TypeVar("T")
 
 
 def clean_text(text: object) -> str:
@@ -113,10 +118,17 @@ class ThreeHeadClassifier:
         languages: LanguageIdentifier | None = None,
         packed: bool = True,
         int8: bool = True,
+        workers: int | None = None,
     ) -> None:
         """``packed=False`` runs the bf16 model on padded batches of one width each, as
         before the packed path (the same bits, slower; the benchmark compares both).
-        ``int8``: static int8 products where the directory ships a calibration."""
+        ``int8``: static int8 products where the directory ships a calibration.
+        ``workers``: how many packed batches run side by side, each on one CPU thread
+        (None: as many as torch has threads; 1: one batch at a time on all of them). On
+        two cores two single-threaded batches label about 1.15x as many texts a second as
+        one batch on two threads (``benchmarks/bench_nlp.py``): a batch's small
+        element-wise steps and Python's dispatch between kernels no longer leave a core
+        waiting. The same bits either way (``tests/nlp/test_invariance.py``)."""
         model, tokenizer, meta = load_model(directory)
         self.model = quantise(model) if quantised else model
         if quantised and packed:
@@ -130,6 +142,7 @@ class ThreeHeadClassifier:
         self.max_length = max_length or meta.max_length
         self.languages = languages or LanguageIdentifier()
         self.packed = packed
+        self.workers = workers
         # The inference precision changes labels, so it is part of the version on every
         # label row: labels of the old dynamic-int8 inference (the bare version), of bf16,
         # of int8 with another calibration and of fp32 (``quantise = false``) are never
@@ -161,11 +174,11 @@ class ThreeHeadClassifier:
     def scores(self, texts: Sequence[str]) -> list[tuple[list[float], float, list[float]]]:
         """Per text: sentiment probabilities, complaint probability, quality probabilities."""
         out: list[Any] = [None] * len(texts)
+        if self.packed and isinstance(self.model, ThreeHeadModel) and self.model.packable():
+            for rows, logits in self._run_packed(self.model.packed_logits, texts):
+                _probabilities(logits, rows, out)
+            return out
         with torch.inference_mode():
-            if self.packed and isinstance(self.model, ThreeHeadModel) and self.model.packable():
-                for rows, ids, lengths, widths in self.packed_inputs(texts):
-                    _probabilities(self.model.packed_logits(ids, lengths, widths), rows, out)
-                return out
             encodings = self._encode(texts)
             lengths = [len(e.ids) for e in encodings]
             # fp32 (``quantised=False``), a model wrapped for another device, or
@@ -186,10 +199,35 @@ class ThreeHeadClassifier:
         if not (isinstance(self.model, ThreeHeadModel) and self.packed and self.model.packable()):
             raise ValueError("features come from the packed CPU inference (quantised, packed)")
         out = torch.zeros(len(texts), self.model.sentiment.in_features)
-        with torch.inference_mode():
-            for rows, ids, lengths, widths in self.packed_inputs(texts):
-                out[rows] = self.model.packed_pooled(ids, lengths, widths)
+        for rows, pooled in self._run_packed(self.model.packed_pooled, texts):
+            out[rows] = pooled
         return out
+
+    def _run_packed(
+        self, run: Callable[[torch.Tensor, list[int], list[int]], T], texts: Sequence[str]
+    ) -> list[tuple[list[int], T]]:
+        """``run`` (``packed_logits`` or ``packed_pooled``) on each packed batch of
+        ``texts``, with its rows, in batch order: ``workers`` batches at a time, torch set
+        to one thread meanwhile (and set back after; other threads' torch work in this
+        process runs on one thread until then)."""
+        batches = self.packed_inputs(texts)
+
+        def one(batch: tuple[list[int], torch.Tensor, list[int], list[int]]) -> tuple[list[int], T]:
+            rows, ids, lengths, widths = batch
+            with torch.inference_mode():  # per thread, like grad mode
+                return rows, run(ids, lengths, widths)
+
+        with _THREAD_COUNT:
+            threads = torch.get_num_threads()
+            workers = min(self.workers or threads, len(batches))
+            if workers > 1:
+                torch.set_num_threads(1)
+                try:
+                    with ThreadPoolExecutor(workers, thread_name_prefix="grapevine-batch") as pool:
+                        return list(pool.map(one, batches))
+                finally:
+                    torch.set_num_threads(threads)
+        return [one(batch) for batch in batches]
 
     def _encode(self, texts: Sequence[str]) -> list[Any]:
         """The tokenizer's encodings: cut, ``meta.prefix`` + normalised text, truncated."""

@@ -14,6 +14,7 @@ import copy
 import functools
 import hashlib
 import json
+import threading
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -50,6 +51,7 @@ INFERENCE_DTYPE = torch.bfloat16
 Linear = Callable[[torch.Tensor], torch.Tensor]  # a packed layer's matrix product
 # residual + a layer part's output (x, residual): bf16 adds it after, int8 in the product
 Residual = Callable[[torch.Tensor, torch.Tensor], torch.Tensor]
+_PACKING = threading.Lock()  # one build of a model's packed layers at a time
 
 
 @dataclass(frozen=True)
@@ -242,17 +244,19 @@ class ThreeHeadModel(nn.Module):
     def _packed_layers(self) -> list[_PackedLayer]:
         """The encoder layers' weights in the form :meth:`packed_logits` runs, built once
         and rebuilt whenever a weight changes (another tensor, or one modified in place)
-        or the int8 calibration does."""
+        or the int8 calibration does. Under a lock: the classifier's batch workers
+        (``ThreeHeadClassifier.workers``) ask for them at once, and one build is enough."""
         params = list(self.encoder.encoder.parameters())
         key = (tuple((p.data_ptr(), p._version, p.dtype) for p in params), self.int8)
-        cached = self.__dict__.get("_packed_cache")
-        if cached is None or cached[0] != key:
-            layers = [
-                _PackedLayer.of(layer, i, self.int8)
-                for i, layer in enumerate(self.encoder.encoder.layer)
-            ]
-            self.__dict__["_packed_cache"] = (key, layers)
-            return layers
+        with _PACKING:
+            cached = self.__dict__.get("_packed_cache")
+            if cached is None or cached[0] != key:
+                layers = [
+                    _PackedLayer.of(layer, i, self.int8)
+                    for i, layer in enumerate(self.encoder.encoder.layer)
+                ]
+                self.__dict__["_packed_cache"] = (key, layers)
+                return layers
         result: list[_PackedLayer] = cached[1]
         return result
 

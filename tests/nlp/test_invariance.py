@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import random
 import shutil
+import threading
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -236,13 +237,70 @@ def int8_precision() -> str:
 
 
 def check_threads(classifier: ThreeHeadClassifier, texts: Sequence[str]) -> None:
-    """``[nlp] threads`` changes no label: one thread gives the bits of the default."""
+    """``[nlp] threads`` and the batch workers change no label: one batch at a time on two
+    threads or on one, and two or three batches side by side on one thread each, give the
+    same bits; torch's thread count is the caller's again after every call."""
     threads = torch.get_num_threads()
-    classifier.batch_size = 32
-    reference = classifier.classify(texts)
+    classifier.batch_size = 8  # several batches, so the workers have work to share
     try:
-        torch.set_num_threads(1)
-        assert classifier.classify(texts) == reference
+        torch.set_num_threads(2)
+        classifier.workers = 1
+        reference = classifier.classify(texts)
+        assert torch.get_num_threads() == 2
+        for workers, torch_threads in ((1, 1), (2, 2), (3, 2), (None, 2)):
+            classifier.workers = workers
+            torch.set_num_threads(torch_threads)
+            assert classifier.classify(texts) == reference, (workers, torch_threads)
+            assert torch.get_num_threads() == torch_threads
+    finally:
+        torch.set_num_threads(threads)
+        classifier.workers = None
+
+
+def test_batch_workers_run_side_by_side_on_one_thread_each(
+    tiny_model_dir: Path, languages: LanguageIdentifier, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Two workers share the batches, each with torch set to one thread; one batch runs
+    on the caller's threads; an error in a batch reaches the caller with torch's thread
+    count restored."""
+    classifier = ThreeHeadClassifier(tiny_model_dir, languages=languages, batch_size=4)
+    model = classifier.model
+    assert isinstance(model, ThreeHeadModel)
+    seen: list[tuple[str, int, bool]] = []
+    real = model.packed_logits
+
+    def spy(ids: torch.Tensor, lengths: Sequence[int], widths: Sequence[int]) -> HeadLogits:
+        seen.append(
+            (
+                threading.current_thread().name,
+                torch.get_num_threads(),
+                torch.is_inference_mode_enabled(),
+            )
+        )
+        if fail and len(seen) == 2:  # the second batch of the call
+            raise RuntimeError("batch failed")
+        return real(ids, lengths, widths)
+
+    monkeypatch.setattr(model, "packed_logits", spy)
+    threads = torch.get_num_threads()
+    try:
+        torch.set_num_threads(2)
+        fail = False
+        classifier.scores(corpus()[:16])  # 4 batches
+        assert len(seen) == 4
+        assert all(
+            name.startswith("grapevine-batch") and n == 1 and inference
+            for name, n, inference in seen
+        )
+        assert torch.get_num_threads() == 2
+        seen.clear()
+        classifier.scores(corpus()[:3])  # one batch: on the caller's two threads
+        assert seen == [(threading.current_thread().name, 2, True)]
+        fail = True
+        seen.clear()
+        with pytest.raises(RuntimeError, match="batch failed"):
+            classifier.scores(corpus()[:12])
+        assert torch.get_num_threads() == 2
     finally:
         torch.set_num_threads(threads)
 
