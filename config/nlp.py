@@ -24,7 +24,8 @@ class NlpSettings(BaseModel):
     max_length: int = Field(default=128, ge=8, le=512)
     quantise: bool = True  # low-precision, batch-invariant inference (false: fp32)
     int8: bool = True  # static int8 products where the model ships int8.json (false: bf16)
-    threads: int = Field(default=0, ge=0)  # torch threads; 0 leaves torch's default
+    # torch threads (0 leaves torch's default); a call's batches run this many side by side
+    threads: int = Field(default=0, ge=0)
     languages: tuple[str, ...] = DEFAULT_LANGUAGES
     language_low_accuracy: bool = False  # lingua trigram-only mode: far less memory
     every: str = "10m"  # how often the scheduler labels pending mentions
