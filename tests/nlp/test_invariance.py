@@ -11,6 +11,7 @@ real tokens only) must give the same bits as the padded forward it replaced.
 
 from __future__ import annotations
 
+import itertools
 import random
 import shutil
 import threading
@@ -269,7 +270,10 @@ def test_batch_workers_run_side_by_side_on_one_thread_each(
     seen: list[tuple[str, int, bool]] = []
     real = model.packed_logits
 
+    calls = itertools.count()  # next() is atomic: each batch gets its own number
+
     def spy(ids: torch.Tensor, lengths: Sequence[int], widths: Sequence[int]) -> HeadLogits:
+        number = next(calls)
         seen.append(
             (
                 threading.current_thread().name,
@@ -277,7 +281,7 @@ def test_batch_workers_run_side_by_side_on_one_thread_each(
                 torch.is_inference_mode_enabled(),
             )
         )
-        if fail and len(seen) == 2:  # the second batch of the call
+        if fail and number == 1:  # the call's second batch
             raise RuntimeError("batch failed")
         return real(ids, lengths, widths)
 
@@ -296,8 +300,7 @@ def test_batch_workers_run_side_by_side_on_one_thread_each(
         seen.clear()
         classifier.scores(corpus()[:3])  # one batch: on the caller's two threads
         assert seen == [(threading.current_thread().name, 2, True)]
-        fail = True
-        seen.clear()
+        fail, calls = True, itertools.count()
         with pytest.raises(RuntimeError, match="batch failed"):
             classifier.scores(corpus()[:12])
         assert torch.get_num_threads() == 2
