@@ -135,12 +135,14 @@ def main() -> None:
         f"{args.threads} threads, batch {args.batch}, load average {load:.1f}"
     )
 
+    from nlp import int8
     from nlp.classify import ThreeHeadClassifier
 
     # what decides the arithmetic, and so which of docs/nlp.md's CPU kinds these figures are
     print(
-        f"CPU: VNNI {torch.cpu._is_vnni_supported()}, AMX {torch.cpu._is_amx_tile_supported()}; "
-        f"oneDNN capped at ONEDNN_MAX_CPU_ISA={os.environ.get('ONEDNN_MAX_CPU_ISA', '(none)')}"
+        f"CPU: VNNI {torch.cpu._is_vnni_supported()}, AMX {torch.cpu._is_amx_tile_supported()} "
+        f"(products on AMX tiles: {int8.amx()}); "
+        f"ONEDNN_MAX_CPU_ISA={os.environ.get('ONEDNN_MAX_CPU_ISA', '(not set)')}"
     )
     reset_peak()
     ours = ThreeHeadClassifier(args.weights, batch_size=args.batch)

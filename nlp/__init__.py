@@ -1,14 +1,11 @@
 """Grapevine's classifiers: sentiment, complaint and comment quality, plus language id."""
 
-import os
-
-#: The most oneDNN may use, set before its first product. oneDNN picks a kernel for every
-#: product shape, and on a CPU with AMX (Intel Sapphire Rapids and later) it runs products
-#: of a few rows with AVX-512 kernels and larger ones on the AMX tiles, which round the
-#: rescaled (int8) or summed (bf16) results otherwise: a one-text batch then got other
-#: probabilities than the same text among 31 others (measured: ``nlp.int8.kernels_agree``).
-#: Capped at AVX-512 VNNI and BF16, every shape takes the same family of kernels, as on
-#: AVX-512 CPUs without AMX (AMD Zen 4), and labels are the same function of the text
-#: there. It caps nothing below AVX-512 BF16. A value set in the environment wins.
+#: The most oneDNN may use (``ONEDNN_MAX_CPU_ISA``) for bf16 products to stay batch-invariant
+#: on a CPU with AMX (Intel Sapphire Rapids and later). There oneDNN runs a product of a few
+#: rows on AVX-512 and a larger one on the AMX tiles; a bf16 product of 1,536 inputs sums
+#: a row otherwise for 40 rows than for 512, depending on the thread count too. Grapevine's
+#: int8 products do not need the cap (``nlp.int8.MIN_ROWS``), so it is not set: only a
+#: process that labels with bf16 products (``[nlp] int8 = false``) on such a CPU should set
+#: it in the environment, and the classifier warns when it is missing
+#: (``nlp.int8.check_kernels``). It caps nothing below AVX-512 BF16.
 ONEDNN_ISA = "AVX512_CORE_BF16"
-os.environ.setdefault("ONEDNN_MAX_CPU_ISA", ONEDNN_ISA)

@@ -131,10 +131,10 @@ class ThreeHeadClassifier:
         waiting. The same bits either way (``tests/nlp/test_invariance.py``)."""
         model, tokenizer, meta = load_model(directory)
         self.model = quantise(model) if quantised else model
-        if quantised and packed:
-            static_int8.check_kernels()
         if quantised and int8 and packed and static_int8.available():
             self.model.use_int8(static_int8.Calibration.load(directory or SHIPPED_DIR))
+        if quantised and packed:
+            static_int8.check_kernels(self.model.int8 is not None)
         self.tokenizer = tokenizer
         self.meta: ModelMeta = meta
         self.name = meta.name

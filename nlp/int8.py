@@ -26,6 +26,7 @@ import functools
 import hashlib
 import json
 import logging
+import os
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -40,6 +41,16 @@ log = logging.getLogger(__name__)
 CALIBRATION_FILE = "int8.json"
 LINEARS = ("qkv", "out", "up", "down")  # a packed encoder layer's four matrix products
 OUTLIER_CHANNELS = 8  # per FFN output Linear, the input channels kept in bf16
+# On a CPU with AMX, uncapped (``nlp.ONEDNN_ISA``), oneDNN runs a product with few rows
+# and outputs on AVX-512 and a larger one on the AMX tiles, which apply the scales in
+# another order: a short text alone got other bits than in a batch. So every product runs
+# on at least MIN_ROWS rows (zero codes appended), and the outlier channels' product
+# computes at least SPIKE_OUTPUTS outputs (zero weights appended): then each of the model's
+# products takes the AMX tiles at any size (measured: 1 to 4,200 rows, every layer). The
+# padding changes no bit where the kernels do not change with the size (``kernels_agree``
+# checks that they do not).
+MIN_ROWS = 32
+SPIKE_OUTPUTS = 16
 CODES = 255  # uint8 activation codes 0..255
 ROWS = 512  # the largest product kernels_agree compares smaller ones with
 # The int8 forward's arithmetic, in the label version beside the calibration's digest:
@@ -66,9 +77,25 @@ def weight_levels() -> int:
 
 
 def precision() -> str:
-    """The int8 arithmetic in a label version: its revision, and ``w7`` where the weights
-    are 7-bit (no VNNI): either changes labels."""
-    return f"int8r{INT8_REVISION}{'' if weight_levels() == 127 else 'w7'}"
+    """The int8 arithmetic in a label version: its revision, ``w7`` where the weights are
+    7-bit (no VNNI) and ``amx`` where the products run on AMX tiles: each changes labels."""
+    bits = "" if weight_levels() == 127 else "w7"
+    return f"int8r{INT8_REVISION}{bits}{'amx' if amx() else ''}"
+
+
+@functools.cache
+def amx() -> bool:
+    """Whether oneDNN runs the products on AMX tiles here (Intel Sapphire Rapids and
+    later), unless ``ONEDNN_MAX_CPU_ISA`` caps it below them. The tiles round an int8
+    product's rescaling, and sum a bf16 product, otherwise than AVX-512 VNNI does (an AMD
+    Zen 4, or this CPU capped), so their labels are other labels (and come about 1.3x as
+    fast: docs/nlp.md, "CPUs with AMX")."""
+    try:
+        tiles = bool(torch.cpu._is_amx_tile_supported())
+    except (AttributeError, RuntimeError):
+        return False
+    cap = os.environ.get("ONEDNN_MAX_CPU_ISA", "ALL").upper()
+    return tiles and (cap == "ALL" or "AMX" in cap)
 
 
 def has_ops() -> bool:
@@ -119,47 +146,76 @@ def products_exact() -> bool:
 
 @functools.cache
 def kernels_agree() -> bool:
-    """Whether oneDNN gives a row the same bits in a product of 1, 40, 200 and 512 rows:
-    the batch invariance every label relies on, checked once on this CPU (a few ms).
+    """Whether the int8 layers' products give a row the same bits in a batch of 1, 12, 20,
+    40, 200 and 512 rows: the batch invariance every int8 label relies on, checked once on
+    this CPU (a fraction of a second, once per process).
 
-    It fails where oneDNN picks kernels that round differently by product size, as it does
-    on a CPU with AMX unless capped (``nlp.ONEDNN_ISA``; the cap is read once, before
-    oneDNN's first product, so a process that ran one before importing ``nlp`` is not
-    capped). Two products, each of which fails uncapped on such a CPU: an int8 one with the
-    outlier channels' shape (8 outputs, fp32; at 1 row) and a bf16 one with the FFN's
-    (1,536 inputs; at 40 and 200 rows)."""
+    It runs a feed-forward part as the model does (an int8 product with GELU giving codes,
+    one adding the residual, the outlier channels' thin int8 and bf16 products) and a
+    query/key/value-shaped one. It fails where oneDNN picks kernels that round otherwise by
+    product size and the padding (``MIN_ROWS``, ``SPIKE_OUTPUTS``) does not steer every
+    size to one kernel: on a CPU with AMX it failed at 12-20 rows before that padding."""
     generator = torch.Generator().manual_seed(7)
     x = torch.randn(ROWS, 384, generator=generator)
-    thin = Int8Linear.of(torch.randn(8, 384, generator=generator), torch.zeros(8), -4.0, 4.0)
-    residual = torch.zeros(ROWS, 8)
-    products: list[Callable[[int], torch.Tensor]] = [
-        lambda n: thin.add(x[:n].clone(), residual[:n].clone())
-    ]
-    if bf16_prepack_available():
-        wide = torch.randn(ROWS, 1536, generator=generator).to(torch.bfloat16)
-        down = Bf16Linear.of(
-            torch.randn(384, 1536, generator=generator).to(torch.bfloat16),
-            torch.zeros(384, dtype=torch.bfloat16),
-        )
-        products.append(lambda n: down(wide[:n].clone()))
+    residual = torch.randn(ROWS, 384, generator=generator)
+    feed_forward = Int8FeedForward.of(
+        (torch.randn(1536, 384, generator=generator) / 20, torch.randn(1536, generator=generator)),
+        (torch.randn(384, 1536, generator=generator) / 40, torch.randn(384, generator=generator)),
+        (-6.0, 6.0),
+        (-0.2, 3.0),
+        outliers=range(0, 1536, 192),
+    )
+    qkv = Int8Linear.of(torch.randn(1152, 384, generator=generator) / 20, torch.zeros(1152), -6, 6)
+    # the outlier channels' product's shape with an fp32 output: its bf16 output hides
+    # most last-bit differences
+    thin = Int8Linear.of(
+        torch.randn(SPIKE_OUTPUTS, 384, generator=generator), torch.zeros(SPIKE_OUTPUTS), -4, 4
+    )
+    zeros = torch.zeros(ROWS, SPIKE_OUTPUTS)
+    return _agree(
+        lambda n: feed_forward.add(x[:n].clone(), residual[:n].clone()),
+        lambda n: qkv(x[:n].clone()),
+        lambda n: thin.add(x[:n].clone(), zeros[:n].clone()),
+    )
+
+
+@functools.cache
+def bf16_kernels_agree() -> bool:
+    """:func:`kernels_agree` for the bf16 layers' products (``[nlp] int8 = false``): a bf16
+    product with the FFN's 1,536 inputs. Uncapped on a CPU with AMX it fails (at 40 and
+    200 rows); with ``ONEDNN_MAX_CPU_ISA`` at ``nlp.ONEDNN_ISA`` it passes."""
+    if not bf16_prepack_available():
+        return True  # torch's own products, row by row (see ``Bf16Linear``)
+    generator = torch.Generator().manual_seed(7)
+    wide = torch.randn(ROWS, 1536, generator=generator).to(torch.bfloat16)
+    down = Bf16Linear.of(
+        torch.randn(384, 1536, generator=generator).to(torch.bfloat16),
+        torch.zeros(384, dtype=torch.bfloat16),
+    )
+    return _agree(lambda n: down(wide[:n].clone()))
+
+
+def _agree(*products: Callable[[int], torch.Tensor]) -> bool:
     for product in products:
         full = product(ROWS)
-        if not all(torch.equal(product(n), full[:n]) for n in (1, 40, 200)):
+        if not all(torch.equal(product(n), full[:n]) for n in (1, 12, 20, 40, 200)):
             return False
     return True
 
 
 @functools.cache
-def check_kernels() -> None:
-    """Log, once per process, where this CPU's kernels would make labels depend on the
-    batch (:func:`kernels_agree`): nothing else tells a user their labels moved."""
-    if has_ops() and not kernels_agree():
-        log.warning(
-            "oneDNN rounds products of different sizes differently on this CPU: labels may "
-            "depend on the batch a text is in. Import nlp before anything runs a torch "
-            "product, or set ONEDNN_MAX_CPU_ISA=%s in the environment",
-            ONEDNN_ISA,
-        )
+def check_kernels(int8: bool) -> None:
+    """Log, once per process and kind of product, where this CPU's kernels would make
+    labels depend on the batch (:func:`kernels_agree`, :func:`bf16_kernels_agree`):
+    nothing else tells a user their labels moved."""
+    if not has_ops() or (kernels_agree() if int8 else bf16_kernels_agree()):
+        return
+    log.warning(
+        "oneDNN rounds %s products of different sizes differently on this CPU: labels may "
+        "depend on the batch a text is in. Set ONEDNN_MAX_CPU_ISA=%s in the environment",
+        "int8" if int8 else "bf16",
+        ONEDNN_ISA,
+    )
 
 
 @dataclass(frozen=True)
@@ -284,8 +340,11 @@ class Int8Linear:
             self.weight_zero_points,
         )
 
-    def run(self, codes: torch.Tensor) -> torch.Tensor:
-        """The product on input codes (``codes``, or an earlier Linear's ``output``)."""
+    def run(self, codes: torch.Tensor, *, padded: bool = False) -> torch.Tensor:
+        """The product on input codes (``codes``, or an earlier Linear's ``output``), on at
+        least MIN_ROWS rows; ``padded`` keeps the padding rows in the result."""
+        count = len(codes)
+        codes = at_least(codes, MIN_ROWS)
         out_scale, out_zero_point = self.output or (1.0, 0)
         # Where oneDNN has no bf16 kernels (AVX2), a bf16 output takes its reference path,
         # 2,000x as slow as an fp32 one: there the product gives fp32, rounded to bf16 after.
@@ -300,7 +359,8 @@ class Int8Linear:
             [],
             "none" if self.gelu else "",
         )
-        return out if native else out.to(torch.bfloat16)
+        out = out if native else out.to(torch.bfloat16)
+        return out if padded else out[:count]
 
     def __call__(self, x: torch.Tensor) -> torch.Tensor:
         return self.run(self.codes(x))
@@ -312,10 +372,11 @@ class Int8Linear:
         return self.add_codes(self.codes(x), residual)
 
     def add_codes(self, codes: torch.Tensor, residual: torch.Tensor) -> torch.Tensor:
-        """:meth:`add` on input codes."""
+        """:meth:`add` on input codes, on at least MIN_ROWS rows."""
+        count = len(codes)
         out: torch.Tensor = torch.ops.onednn.qlinear_pointwise.binary(
-            *self._product(codes),
-            residual,
+            *self._product(at_least(codes, MIN_ROWS)),
+            at_least(residual, MIN_ROWS),
             self.bias,
             1.0,
             0,
@@ -328,7 +389,7 @@ class Int8Linear:
             [],
             "",
         )
-        return out
+        return out[:count]
 
 
 def codes_of(low: float, high: float) -> tuple[float, int]:
@@ -393,6 +454,7 @@ class Int8FeedForward:
     down: Int8Linear
     spikes: Int8Linear | None
     spike_down: Callable[[torch.Tensor], torch.Tensor] | None  # bf16 [k] -> [out]
+    outliers: int  # k: the first k of ``spikes``' outputs (the rest are padding)
 
     @classmethod
     def of(
@@ -407,8 +469,12 @@ class Int8FeedForward:
         spikes = spike_down = None
         if outliers:
             index = torch.tensor(sorted(outliers))
+            rows = max(0, SPIKE_OUTPUTS - len(index))
             spikes = Int8Linear.of(
-                up[0].index_select(0, index), up[1].index_select(0, index), *up_range, gelu=True
+                functional.pad(up[0].detach().index_select(0, index), (0, 0, 0, rows)),
+                functional.pad(up[1].detach().index_select(0, index), (0, rows)),
+                *up_range,
+                gelu=True,
             )
             thin = down[0].detach().index_select(1, index).to(torch.bfloat16)
             spike_down = (
@@ -421,6 +487,7 @@ class Int8FeedForward:
             down=Int8Linear.of(*down, *down_range, zero_columns=outliers),
             spikes=spikes,
             spike_down=spike_down,
+            outliers=len(outliers),
         )
 
     def add(self, x: torch.Tensor, residual: torch.Tensor) -> torch.Tensor:
@@ -428,8 +495,16 @@ class Int8FeedForward:
         codes = self.up.codes(x)
         out = self.down.add_codes(self.up.run(codes), residual)
         if self.spikes is not None and self.spike_down is not None:
-            out.add_(self.spike_down(self.spikes.run(codes)))
+            # the thin bf16 product on the padded rows too (MIN_ROWS)
+            spikes = self.spikes.run(codes, padded=True)[:, : self.outliers]
+            out.add_(self.spike_down(spikes.contiguous())[: len(codes)])
         return out
+
+
+def at_least(rows: torch.Tensor, count: int) -> torch.Tensor:
+    """``rows`` with zero rows appended up to ``count`` rows (itself if it has as many)."""
+    missing = count - len(rows)
+    return functional.pad(rows, (0, 0, 0, missing)) if missing > 0 else rows
 
 
 @dataclass(frozen=True)

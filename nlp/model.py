@@ -36,6 +36,7 @@ from nlp.int8 import (
     Int8FeedForward,
     Int8Linear,
     Observer,
+    amx,
     bf16_prepack_available,
     summarise,
 )
@@ -111,10 +112,13 @@ class ThreeHeadModel(nn.Module):
 
     def precision(self) -> str:
         """What the label version says about inference: int8 (with the revision of its
-        arithmetic and its calibration's digest: either changes labels), bf16 or fp32."""
+        arithmetic and its calibration's digest: either changes labels), bf16 or fp32;
+        ``amx`` where oneDNN's products run on AMX tiles (other sums, other labels)."""
         if self.packable() and self.int8 is not None:
             return f"{int8_precision()}-{self.int8.digest()[:8]}"
-        return "bf16" if self._layer_dtype() == INFERENCE_DTYPE else "fp32"
+        if self._layer_dtype() != INFERENCE_DTYPE:
+            return "fp32"
+        return "bf16amx" if amx() else "bf16"
 
     def _mask(self, hidden: torch.Tensor, attention_mask: torch.Tensor) -> Any:
         # Always a mask, even for a batch without padding (where transformers would pass

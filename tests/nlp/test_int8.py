@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import json
 import logging
-import os
 import shutil
 from pathlib import Path
 
@@ -113,7 +112,7 @@ def test_a_cpu_with_wrong_or_failing_products_falls_back_to_bf16(
             int8.available.cache_clear()
             assert not int8.available()
             classifier = ThreeHeadClassifier(tiny_int8_dir, languages=languages)
-            assert classifier.version.endswith("-bf16")
+            assert classifier.version.endswith("-bf16amx" if int8.amx() else "-bf16")
             assert classifier.classify(["it works"])[0].sentiment in (
                 "negative",
                 "neutral",
@@ -126,54 +125,83 @@ def test_a_cpu_with_wrong_or_failing_products_falls_back_to_bf16(
 
 
 def test_kernels_round_a_row_alike_whatever_the_product_size_on_this_cpu() -> None:
-    """The batch invariance every label relies on, at the kernel level: on a CPU with AMX
-    this fails unless ``nlp`` capped oneDNN before its first product."""
-    assert os.environ["ONEDNN_MAX_CPU_ISA"]  # set by importing nlp, or by the user
+    """The batch invariance every int8 label relies on, at the kernel level, on whatever CPU
+    runs the tests: AMX tiles included (padded, ``MIN_ROWS``), with no ``ONEDNN_MAX_CPU_ISA``
+    needed. bf16 products agree too, except uncapped on AMX (checked capped in
+    ``tests/nlp/test_invariance.py``)."""
     int8.kernels_agree.cache_clear()
+    assert int8.kernels_agree()
+    if not int8.amx():
+        int8.bf16_kernels_agree.cache_clear()
+        assert int8.bf16_kernels_agree()
+
+
+@pytest.mark.skipif(not int8.amx(), reason="no AMX tiles in use on this CPU")
+def test_amx_products_need_the_padding(monkeypatch: pytest.MonkeyPatch) -> None:
+    """What uncapped AMX did before the padding (docs/nlp.md, "CPUs with AMX"): a short
+    text's rows, alone in a product, got other bits than among more rows."""
+    monkeypatch.setattr(int8, "MIN_ROWS", 1)
+    monkeypatch.setattr(int8, "SPIKE_OUTPUTS", 8)
+    try:
+        int8.kernels_agree.cache_clear()
+        assert not int8.kernels_agree()
+    finally:
+        monkeypatch.undo()
+        int8.kernels_agree.cache_clear()
     assert int8.kernels_agree()
 
 
 def test_kernels_that_round_small_products_otherwise_fail_the_check(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    """What uncapped AMX kernels did here (docs/nlp.md, "CPUs with AMX"): a product of a
-    few rows came out a last bit away from the same rows in a larger one. Either product
-    the check runs must catch it."""
-    add, linear = Int8Linear.add, Bf16Linear.__call__
+    """A product of a few rows a last bit away from the same rows in a larger one (as
+    AMX's AVX-512 fallback made them) fails the check, for each kind of product it runs."""
+    run, add, linear = Int8Linear.run, Int8Linear.add_codes, Bf16Linear.__call__
 
     def few_rows_off(result: torch.Tensor, rows: int) -> torch.Tensor:
-        return result.add(1e-3) if rows < 64 else result
+        if rows >= 64:
+            return result
+        return result.add(1e-3) if result.is_floating_point() else result.bitwise_xor(1)
 
-    patches = [
-        (Int8Linear, "add", lambda self, x, r: few_rows_off(add(self, x, r), len(x))),
-        (Bf16Linear, "__call__", lambda self, x: few_rows_off(linear(self, x), len(x))),
-    ]
+    checks = [
+        (int8.kernels_agree, Int8Linear, "add_codes",
+         lambda self, c, r: few_rows_off(add(self, c, r), len(c))),
+        (int8.kernels_agree, Int8Linear, "run",
+         lambda self, c, padded=False: few_rows_off(run(self, c, padded=padded), len(c))),
+        (int8.bf16_kernels_agree, Bf16Linear, "__call__",
+         lambda self, x: few_rows_off(linear(self, x), len(x))),
+    ]  # fmt: skip
     if not int8.bf16_prepack_available():
-        patches = patches[:1]  # no bf16 product to check on this CPU
+        checks = checks[:2]  # no bf16 product to check on this CPU
     try:
-        for cls, name, broken in patches:
+        for check, cls, name, broken in checks:
             monkeypatch.setattr(cls, name, broken)
-            int8.kernels_agree.cache_clear()
-            assert not int8.kernels_agree()
+            check.cache_clear()
+            assert not check(), name
             monkeypatch.undo()
     finally:
         int8.kernels_agree.cache_clear()
+        int8.bf16_kernels_agree.cache_clear()
     assert int8.kernels_agree()
 
 
+@pytest.mark.parametrize("int8_products", [True, False])
 def test_kernels_that_disagree_are_logged_once(
-    monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+    monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture, int8_products: bool
 ) -> None:
-    monkeypatch.setattr(int8, "kernels_agree", lambda: False)
+    monkeypatch.setattr(int8, "kernels_agree", lambda: not int8_products)
+    monkeypatch.setattr(int8, "bf16_kernels_agree", lambda: int8_products)
     int8.check_kernels.cache_clear()
     try:
         with caplog.at_level(logging.WARNING, logger="nlp.int8"):
-            int8.check_kernels()
-            int8.check_kernels()
+            int8.check_kernels(int8_products)
+            int8.check_kernels(int8_products)
+            int8.check_kernels(not int8_products)  # the other kind agrees: no warning
     finally:
         int8.check_kernels.cache_clear()
     warnings = [r.getMessage() for r in caplog.records if "depend on the batch" in r.getMessage()]
     assert len(warnings) == 1
+    assert ("int8" if int8_products else "bf16") in warnings[0]
     assert "ONEDNN_MAX_CPU_ISA=AVX512_CORE_BF16" in warnings[0]
 
 
@@ -255,11 +283,13 @@ def test_the_version_names_the_precision_and_calibration(
     calibration = Calibration.load(tiny_int8_dir)
     assert calibration is not None
     weights = "" if int8.weight_levels() == 127 else "w7"
-    expected = f"t1-dtest-int8r{int8.INT8_REVISION}{weights}-{calibration.digest()[:8]}"
+    tiles = "amx" if int8.amx() else ""
+    expected = f"t1-dtest-int8r{int8.INT8_REVISION}{weights}{tiles}-{calibration.digest()[:8]}"
     assert quantised.version == expected
     bf16 = ThreeHeadClassifier(tiny_int8_dir, int8=False, languages=languages)
-    assert bf16.version == "t1-dtest-bf16"
-    assert ThreeHeadClassifier(tiny_model_dir, languages=languages).version == "t1-dtest-bf16"
+    assert bf16.version == f"t1-dtest-bf16{tiles}"
+    uncalibrated = ThreeHeadClassifier(tiny_model_dir, languages=languages)
+    assert uncalibrated.version == f"t1-dtest-bf16{tiles}"
     fp32 = ThreeHeadClassifier(tiny_int8_dir, quantised=False, languages=languages)
     assert fp32.version == "t1-dtest-fp32"
     # int8 and bf16 label alike on most texts, but not bit for bit: hence the versions
