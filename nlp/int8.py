@@ -41,12 +41,14 @@ log = logging.getLogger(__name__)
 CALIBRATION_FILE = "int8.json"
 LINEARS = ("qkv", "out", "up", "down")  # a packed encoder layer's four matrix products
 OUTLIER_CHANNELS = 8  # per FFN output Linear, the input channels kept in bf16
-# On a CPU with AMX, uncapped (``nlp.ONEDNN_ISA``), oneDNN runs a product with few rows
-# and outputs on AVX-512 and a larger one on the AMX tiles, which apply the scales in
-# another order: a short text alone got other bits than in a batch. So every product runs
-# on at least MIN_ROWS rows (zero codes appended), and the outlier channels' product
-# computes at least SPIKE_OUTPUTS outputs (zero weights appended): then each of the model's
-# products takes the AMX tiles at any size (measured up to 3,000 rows, every layer). The
+# On a CPU with AMX, uncapped (``nlp.ONEDNN_ISA``), oneDNN runs a "small" int8 product on
+# AVX-512 VNNI and the rest on the AMX tiles, which apply the scales in another order: a
+# short text alone got other bits than in a batch. oneDNN's rule (brgemm matmul, "small
+# shapes"): at most 32 rows with rows x outputs <= 256, or at most 16 inputs; a shape rule,
+# not a thread or cache one. So every product runs on at least MIN_ROWS rows (zero codes
+# appended) and the outlier channels' product computes at least SPIKE_OUTPUTS outputs (zero
+# weights appended): 32 x 16 = 512, and every other product of the model has 384 or more
+# outputs, so all take the tiles at any size (measured up to 3,000 rows, every layer). The
 # padding changes no bit where the kernels do not change with the size (``kernels_agree``
 # checks that they do not).
 MIN_ROWS = 32

@@ -19,6 +19,7 @@ from __future__ import annotations
 import dataclasses
 import json
 import logging
+import os
 import sys
 import threading
 from collections.abc import Iterator
@@ -41,6 +42,7 @@ from grapevine.runtime import (
     open_settings_store,
 )
 from grapevine.workflow.dataset import corrections_rows
+from nlp import ONEDNN_ISA
 from nlp.labels import Labels, apply_genre_rules
 from scoring.warm import warm_figures
 from storage import Store
@@ -67,6 +69,11 @@ def _settings(config: Path | None) -> NlpSettings:
 
 
 def build_classifier(settings: NlpSettings, model: str | None = None) -> Classifier:
+    if settings.quantise and not settings.int8:
+        # bf16 products stay batch-invariant on a CPU with AMX only with oneDNN kept off
+        # its tiles, a setting oneDNN reads once, before its first product: so here, before
+        # the classifier runs one (docs/nlp.md, "CPUs with AMX"). A value the user set wins.
+        os.environ.setdefault("ONEDNN_MAX_CPU_ISA", ONEDNN_ISA)
     if settings.threads:
         import torch
 

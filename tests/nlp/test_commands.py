@@ -5,14 +5,19 @@ from __future__ import annotations
 
 import io
 import json
+import os
 from collections.abc import Sequence
 from pathlib import Path
 
+import pytest
 import typer
 from typer.testing import CliRunner
 
-from grapevine.labelling.area import InputLine, classify_stream, parse_line
+from config.nlp import NlpSettings
+from grapevine.labelling.area import InputLine, build_classifier, classify_stream, parse_line
 from grapevine.labelling.area import add_commands as register
+from nlp import ONEDNN_ISA
+from nlp import classify as classify_module
 from nlp.classify import ThreeHeadClassifier
 from nlp.labels import QUALITIES, SENTIMENTS, Labels
 from tests.nlp.test_genre_rules import SPAM
@@ -128,3 +133,30 @@ def test_a_mention_line_gets_the_genre_rules_a_bare_text_does_not() -> None:
     # a title is read with the text, as `grapevine label` reads a stored mention
     assert classifier.read[1] == "Dataset of acme prices?\nI need one for a thesis."
     assert classifier.read[4] == "Is there a dataset of acme prices?"
+
+
+@pytest.mark.parametrize(
+    ("int8", "preset", "expected"),
+    [
+        (False, None, ONEDNN_ISA),  # bf16 products: oneDNN kept off AMX tiles
+        (False, "ALL", "ALL"),  # the user's own setting wins
+        (True, None, None),  # int8 products take the tiles, batch-invariant as they are
+    ],
+)
+def test_a_bf16_classifier_keeps_onednn_off_the_amx_tiles(
+    monkeypatch: pytest.MonkeyPatch, int8: bool, preset: str | None, expected: str | None
+) -> None:
+    """oneDNN reads ``ONEDNN_MAX_CPU_ISA`` once, before its first product, so the setting
+    is made before the classifier is built (docs/nlp.md, "CPUs with AMX")."""
+    if preset is None:
+        monkeypatch.delenv("ONEDNN_MAX_CPU_ISA", raising=False)
+    else:
+        monkeypatch.setenv("ONEDNN_MAX_CPU_ISA", preset)
+    seen: list[str | None] = []
+
+    def record(*_args: object, **_kwargs: object) -> None:
+        seen.append(os.environ.get("ONEDNN_MAX_CPU_ISA"))
+
+    monkeypatch.setattr(classify_module, "load_classifier", record)
+    build_classifier(NlpSettings(int8=int8))
+    assert seen == [expected]
