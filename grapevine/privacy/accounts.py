@@ -19,6 +19,7 @@ without authentication) share the same rules.
 from __future__ import annotations
 
 import dataclasses
+import functools
 import ipaddress
 import os
 import re
@@ -55,8 +56,14 @@ MIN_PASSWORD_CHARS = 12
 _USERNAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._@+-]{0,199}")
 _NOT_A_NAME = "(not an account name)"  # where failures for names no account can have count
 _HASHER = PasswordHasher()
-#: Verified against when the account does not exist, so both paths take one argon2 hash.
-_DUMMY_HASH = _HASHER.hash("grapevine: no such account")
+
+
+@functools.cache
+def _dummy_hash() -> str:
+    """Verified against when the account does not exist, so both paths take one argon2
+    hash. Made on the first login attempt, not at import: hashing takes a quarter of a
+    second, which every command that imports this module paid."""
+    return _HASHER.hash("grapevine: no such account")
 
 
 class AccountError(ValueError):
@@ -158,8 +165,9 @@ def authenticate(
             f"{app.login_window_minutes} minutes"
         )
     row = store.get_user(name) if name != _NOT_A_NAME else None
+    dummy = _dummy_hash()  # before the branch: a process's first attempt pays it either way
     try:
-        _HASHER.verify(row["password_hash"] if row else _DUMMY_HASH, password)
+        _HASHER.verify(row["password_hash"] if row else dummy, password)
         ok = row is not None
     except (VerifyMismatchError, VerificationError, InvalidHashError):
         ok = False
