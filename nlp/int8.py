@@ -471,10 +471,10 @@ class Int8FeedForward:
         spikes = spike_down = None
         if outliers:
             index = torch.tensor(sorted(outliers))
-            rows = max(0, SPIKE_OUTPUTS - len(index))
+            extra = max(0, SPIKE_OUTPUTS - len(index))  # zero outputs, not input rows
             spikes = Int8Linear.of(
-                functional.pad(up[0].detach().index_select(0, index), (0, 0, 0, rows)),
-                functional.pad(up[1].detach().index_select(0, index), (0, rows)),
+                functional.pad(up[0].detach().index_select(0, index), (0, 0, 0, extra)),
+                functional.pad(up[1].detach().index_select(0, index), (0, extra)),
                 *up_range,
                 gelu=True,
             )
